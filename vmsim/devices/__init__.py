@@ -1,0 +1,1 @@
+"""Device models: each one owns an address window or ports and knows nothing of the CPU."""

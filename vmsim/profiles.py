@@ -1,0 +1,98 @@
+"""Device profiles: how a peer's TPM interface behaves, as one frozen table of knobs each.
+
+Code reads a knob, never a peer's name. A new peer is a new ``Profile`` instance (usually
+``replace(SPEC, ...)``), not a subclass. reference/tpm-interfaces.md lists every knob.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Literal
+
+from vmsim.errors import VmsimError
+
+Policy = Literal["warn", "ignore", "stop"]
+"""What an unexpected access does: record a protocol warning and go on, go on silently,
+or stop the machine with a report."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The guest-visible behaviour of a TPM interface model."""
+
+    name: str
+    summary: str
+    reproduces: str = ""
+    # How START decides how many buffer bytes the TPM receives.
+    command_length: Literal["header", "cmd_size_register", "bytes_written"] = "header"
+    # Unexpected accesses: reserved/unknown offsets, read-only registers, bad alignment.
+    reserved_read: Policy = "warn"
+    reserved_write: Policy = "warn"
+    readonly_write: Policy = "warn"
+    unaligned: Policy = "ignore"
+    # Registers whose writes the model handles; None = every register the map makes
+    # writable. A write elsewhere is an "unhandled write" and follows unhandled_write.
+    handled_writes: frozenset[str] | None = None
+    unhandled_write: Policy = "warn"
+    # An access that touches the last bytes of a locality page (bhyve's off-by-one
+    # rejects offset + width >= window size instead of >).
+    window_end_off_by_one: bool = False
+    # LOC_CTRL / CTRL_REQ: act on each set bit, or only on exact single-bit values.
+    request_decode: Literal["bits", "exact"] = "bits"
+    # Control-area registers whose writes count only from the active locality.
+    locality_gated: frozenset[str] = frozenset({"CTRL_REQ", "CTRL_CANCEL", "CTRL_START"})
+    # Registers made writable beyond the spec's map (bhyve lets the guest move buffers).
+    writable: frozenset[str] = frozenset()
+    cancel: Literal["ignore", "backend"] = "backend"
+    # INTF_ID as the model reports it (64 bits: low dword, then VID/DID).
+    intf_id: int = 0x0000_1014_0002_5911
+    loc_state_reset: int = 0x81
+    localities: int = 5
+
+    def rows(self) -> list[tuple[str, str]]:
+        """(knob, value) pairs for `vmsim profiles NAME`."""
+        out = []
+        for f in fields(self):
+            if f.name in ("name", "summary", "reproduces"):
+                continue
+            v = getattr(self, f.name)
+            if isinstance(v, frozenset):
+                v = ", ".join(sorted(v)) or "(none)"
+            elif isinstance(v, int) and not isinstance(v, bool):
+                v = f"{v:#x}"
+            out.append((f.name, str(v)))
+        return out
+
+
+SPEC = Profile(
+    name="spec",
+    summary="TCG PTP behaviour: unknown reads are 0, bad writes ignored, each one a warning",
+    reproduces="a conforming TPM; the reference every other profile is compared with",
+)
+
+PROFILES: dict[str, Profile] = {p.name: p for p in (SPEC,)}
+
+
+def get_profile(name: str) -> Profile:
+    """Look a profile up by name; an unknown name is a one-line error listing the valid ones."""
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise VmsimError(
+            f"unknown profile {name!r}; choose one of: {', '.join(PROFILES)}"
+        ) from None
+
+
+def with_policy(profile: Profile, policy: Literal["strict", "ignore"] | None) -> Profile:
+    """Apply --unknown-access: strict stops on every unexpected access, ignore never stops."""
+    if policy is None:
+        return profile
+    value: Policy = "stop" if policy == "strict" else "warn"
+    return replace(
+        profile,
+        reserved_read=value,
+        reserved_write=value,
+        readonly_write=value,
+        unhandled_write=value,
+        unaligned=value if policy == "strict" else "ignore",
+    )

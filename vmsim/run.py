@@ -1,0 +1,161 @@
+"""Running one guest: build the machine from a RunConfig, run it, always clean up.
+
+Everything the run starts (a private swtpm, sockets, signal handlers) is undone in one
+finally block, so Ctrl-C, a guest fault and a Python error all leave nothing behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from vmsim import firmware as fw
+from vmsim.devices.debug_exit import DebugExit
+from vmsim.devices.debugcon import Debugcon
+from vmsim.devices.pm_timer import PmTimer
+from vmsim.devices.tpm_common import TPM_BASE
+from vmsim.devices.tpm_crb import TpmCrb
+from vmsim.errors import VmsimError
+from vmsim.guests import resolve_guest
+from vmsim.loader import load_elf
+from vmsim.machine import Machine
+from vmsim.profiles import get_profile, with_policy
+from vmsim.report import build_report, render_stop, write_report
+from vmsim.stop import Stop
+from vmsim.tpm.swtpm import SpawnedSwtpm, SwtpmBackend
+from vmsim.trace import Recorder, text_sink
+
+INTERFACES = ("crb",)
+
+
+@dataclass
+class RunConfig:
+    guest: str
+    tpm_type: str = "swtpm"
+    tpm_path: str | None = None  # attach to a running swtpm; None = spawn one
+    tpm_ctrl: str | None = None
+    tpm_state: str | None = None
+    interface: str = "crb"
+    profile: str = "spec"
+    unknown_access: str | None = None
+    firmware: str = "acpi"
+    cmdline: str = ""
+    timeout: float | None = 60.0
+    mem_mib: int = 64
+    report_json: str | None = None
+    trace: str | None = None
+
+
+@dataclass
+class RunResult:
+    stop: Stop
+    report: dict[str, Any]
+    console: bytes = b""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class _Signals:
+    """SIGINT/SIGTERM set a flag the run loop polls between slices (Unicorn cannot
+    deliver KeyboardInterrupt while it executes)."""
+
+    def __init__(self) -> None:
+        self.caught: int | None = None
+        self._old: dict[int, Any] = {}
+
+    def __enter__(self) -> _Signals:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(ValueError):  # not the main thread
+                self._old[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum: int, _frame: object) -> None:
+        self.caught = signum
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._old.items():
+            signal.signal(sig, handler)
+
+
+def run_guest(cfg: RunConfig, console: IO[bytes] | None = None) -> RunResult:
+    """Run ``cfg.guest`` to its stop; raises VmsimError only for bad input."""
+    if cfg.tpm_type != "swtpm":
+        raise VmsimError(f"TPM type {cfg.tpm_type!r} is not supported; use swtpm "
+                         "(-l tpm,swtpm,PATH, or no -l to let vmsim start one)")
+    if cfg.interface not in INTERFACES:
+        raise VmsimError(f"unknown TPM interface {cfg.interface!r}; choose one of: "
+                         f"{', '.join(INTERFACES)}")
+    if cfg.mem_mib < 2 or cfg.mem_mib > 3072:
+        raise VmsimError(f"--mem {cfg.mem_mib}: give between 2 and 3072 MiB")
+    if cfg.timeout is not None and cfg.timeout <= 0:
+        cfg.timeout = None
+    image = load_elf(resolve_guest(cfg.guest))
+    profile = with_policy(get_profile(cfg.profile), cfg.unknown_access)  # type: ignore[arg-type]
+    firmware = fw.get_firmware(cfg.firmware)
+    ram = cfg.mem_mib << 20
+
+    out = console if console is not None else sys.stdout.buffer
+    trace_file: IO[str] | None = None
+    spawned: SpawnedSwtpm | None = None
+    backend = None
+    try:
+        if cfg.trace == "-":
+            sink = text_sink(sys.stderr)
+        elif cfg.trace:
+            try:
+                trace_file = open(cfg.trace, "w")  # noqa: SIM115 - closed in finally
+            except OSError as e:
+                raise VmsimError(f"--trace {cfg.trace}: {e.strerror}") from None
+            sink = text_sink(trace_file)
+        else:
+            sink = None
+        recorder = Recorder(sink=sink)
+        if cfg.tpm_path is not None:
+            backend = SwtpmBackend(cfg.tpm_path, cfg.tpm_ctrl)
+        else:
+            spawned = SpawnedSwtpm(cfg.tpm_state)
+            backend = spawned.backend
+        assert backend is not None
+        machine = Machine(image, ram, recorder, trace=sink)
+        debugcon = Debugcon(out)
+        timer = PmTimer()
+        for dev in (debugcon, DebugExit(), timer):
+            machine.bus.add_ports(dev)
+        tpm = TpmCrb(backend, profile, recorder)
+        machine.bus.add_mmio(TPM_BASE, tpm)
+        machine.load(fw.build(firmware, cfg.interface, ram), cfg.cmdline)
+        with _Signals() as signals:
+            if cfg.timeout is not None:
+                backend.set_deadline(time.monotonic() + cfg.timeout)
+            stop = machine.run(cfg.timeout, interrupted=lambda: signals.caught is not None)
+        out.flush()
+        report = build_report(
+            stop, guest=image.path, profile=profile.name, interface=cfg.interface,
+            firmware=firmware.name, backend=backend.description,
+            counts={"mmio_accesses": recorder.mmio_accesses,
+                    "port_accesses": recorder.port_accesses,
+                    "tpm_commands": recorder.tpm_commands},
+            warnings=recorder.warning_list(), wall_seconds=machine.wall_seconds,
+            virtual_seconds=timer.virtual_seconds)
+        if cfg.report_json:
+            try:
+                write_report(cfg.report_json, report)
+            except OSError as e:
+                raise VmsimError(f"--report-json {cfg.report_json}: {e.strerror}") from None
+        return RunResult(stop, report, bytes(debugcon.captured))
+    finally:
+        if spawned is not None:
+            spawned.close()
+        elif backend is not None:
+            backend.close()
+        if trace_file is not None:
+            trace_file.close()
+
+
+def print_stop(stop: Stop, stream: IO[str] | None = None) -> None:
+    """Tell the user about a machine stop (a plain guest exit prints nothing)."""
+    if stop.is_report:
+        print(render_stop(stop), file=stream or sys.stderr)

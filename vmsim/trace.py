@@ -1,0 +1,126 @@
+"""Trace records and the run recorder.
+
+Devices and the bus emit records; only renderers format them. The recorder always keeps
+counts, protocol warnings and the last accesses (for stop reports); the full stream goes
+to a sink only when the user asked for a trace.
+"""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+RECENT_ACCESSES = 16
+
+
+@dataclass(frozen=True)
+class MmioAccess:
+    device: str
+    direction: str  # "R" or "W"
+    offset: int
+    width: int
+    value: int
+    register: str = ""
+    decoded: str = ""
+    rip: int | None = None
+
+
+@dataclass(frozen=True)
+class TpmCommand:
+    """A command the interface handed to the TPM, and what came back."""
+
+    device: str
+    locality: int
+    command: bytes
+    response: bytes
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ProtocolWarning:
+    device: str
+    kind: str
+    register: str
+    offset: int
+    width: int
+    direction: str
+    value: int
+    rule: str
+
+
+@dataclass
+class Recorder:
+    """Everything a run report needs, gathered cheaply on the hot path."""
+
+    recent: collections.deque = field(
+        default_factory=lambda: collections.deque(maxlen=RECENT_ACCESSES)
+    )
+    mmio_accesses: int = 0
+    port_accesses: int = 0
+    tpm_commands: int = 0
+    warnings: dict[tuple, dict[str, Any]] = field(default_factory=dict)
+    sink: Callable[[object], None] | None = None
+
+    def mmio(self, device: str, direction: str, offset: int, width: int, value: int) -> None:
+        self.mmio_accesses += 1
+        self.recent.append((device, direction, offset, width, value))
+
+    def command(self, rec: TpmCommand) -> None:
+        self.tpm_commands += 1
+        if self.sink is not None:
+            self.sink(rec)
+
+    def warn(self, w: ProtocolWarning) -> None:
+        """Keep one entry per distinct warning, with a count, so a polling loop stays small."""
+        key = (w.device, w.kind, w.register, w.offset, w.width, w.direction)
+        entry = self.warnings.get(key)
+        if entry is None:
+            self.warnings[key] = {
+                "device": w.device, "kind": w.kind, "register": w.register,
+                "offset": w.offset, "width": w.width, "direction": w.direction,
+                "value": w.value, "rule": w.rule, "count": 1,
+            }
+            if self.sink is not None:
+                self.sink(w)
+        else:
+            entry["count"] += 1
+
+    def warning_list(self) -> list[dict[str, Any]]:
+        return list(self.warnings.values())
+
+
+def _hex(b: bytes, limit: int = 32) -> str:
+    s = b[:limit].hex()
+    return s + ("..." if len(b) > limit else "")
+
+
+def render_text(rec: object) -> str:
+    """One readable line per record, in the spec's register names."""
+    if isinstance(rec, MmioAccess):
+        arrow = "->" if rec.direction == "R" else "<-"
+        rip = f"{rec.rip:#010x} " if rec.rip is not None else ""
+        digits = 2 * rec.width
+        dec = f"  [{rec.decoded}]" if rec.decoded else ""
+        return (f"{rip}{rec.device} {rec.direction}{rec.width} {rec.offset:#06x} "
+                f"{rec.register:<12} {arrow} {rec.value:#0{digits + 2}x}{dec}")
+    if isinstance(rec, TpmCommand):
+        from vmsim.tpm.commands import describe_command, describe_response
+
+        note = f" ({rec.note})" if rec.note else ""
+        return (f"{rec.device} TPM command loc{rec.locality} {describe_command(rec.command)} "
+                f"{_hex(rec.command)}\n{rec.device} TPM response "
+                f"{describe_response(rec.response)} {_hex(rec.response)}{note}")
+    if isinstance(rec, ProtocolWarning):
+        return (f"{rec.device} WARNING {rec.kind}: {rec.direction}{rec.width} "
+                f"{rec.offset:#06x} {rec.register} value {rec.value:#x} ({rec.rule})")
+    return str(rec)
+
+
+def text_sink(stream: IO[str]) -> Callable[[object], None]:
+    def emit(rec: object) -> None:
+        stream.write(render_text(rec) + "\n")
+        stream.flush()
+
+    return emit
