@@ -1,0 +1,28 @@
+"""The same crb-linux.elf on vmsim and on QEMU 7.2 (tpm-crb + swtpm) prints the same results."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import guest, run_vmsim
+from qemu_peer import run_on_qemu
+
+pytestmark = pytest.mark.qemu
+
+# Lines that legitimately differ: fresh random bytes, and Startup, which SeaBIOS has
+# already sent on QEMU (TPM_RC_INITIALIZE there, success on vmsim's fresh swtpm).
+DIFFERENT = ("crb-linux: result random ", "crb-linux: result startup ")
+
+
+def comparable(console: str) -> list[str]:
+    return [line for line in console.splitlines()
+            if line.startswith("crb-linux:") and not line.startswith(DIFFERENT)]
+
+
+def test_crb_linux_prints_the_same_on_vmsim_and_qemu():
+    peer = run_on_qemu(guest("crb-linux"))
+    assert peer.guest_status == 0, peer.console
+    ours = run_vmsim("run", "crb-linux")
+    assert ours.returncode == 0, ours.stderr
+    assert comparable(ours.stdout) == comparable(peer.console)
+    assert "crb-linux: PASS" in comparable(ours.stdout)
+    assert "crb-linux: result startup rc=0x100 TPM_RC_INITIALIZE" in peer.console
