@@ -20,6 +20,7 @@ import contextlib
 import json
 import os
 import platform
+import shlex
 import shutil
 import signal
 import socket
@@ -183,11 +184,11 @@ def timed_run(cmd: list[str], *, n: int, expect_status: int, timeout: float,
     return elapsed, proc
 
 
-def vmsim_run(vmsim: str, guest: Path, n: int, timeout: float, workdir: Path,
+def vmsim_run(vmsim: list[str], guest: Path, n: int, timeout: float, workdir: Path,
               lpc: str | None) -> tuple[float, dict[str, Any]]:
     """One vmsim run; also checks the run report counted n+1 TPM commands (Startup + n)."""
     report = workdir / f"report-{n}.json"
-    cmd = [vmsim, "run", str(guest), "--append", f"n={n}", "--timeout", f"{timeout:.0f}",
+    cmd = [*vmsim, "run", str(guest), "--append", f"n={n}", "--timeout", f"{timeout:.0f}",
            "--report-json", str(report)]
     if lpc:
         cmd += ["-l", lpc]
@@ -351,7 +352,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--repeat", type=int, default=3, help="runs per count (default 3)")
     p.add_argument("--json", metavar="FILE", help="write the figures and raw times as JSON")
     p.add_argument("--guest", type=Path, default=DEFAULT_GUEST, help="bench-getrandom ELF")
-    p.add_argument("--vmsim", default=None, help="vmsim executable (default: the venv's)")
+    p.add_argument("--vmsim", default=None, metavar="COMMAND",
+                   help="vmsim command, shell-split (default: the venv's vmsim)")
     p.add_argument("--qemu", default="qemu-system-x86_64", help="QEMU executable")
     p.add_argument("--no-qemu", action="store_true", help="skip the QEMU peer")
     p.add_argument("--no-attached", action="store_true",
@@ -362,12 +364,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def find_tools(args: argparse.Namespace) -> str:
+def find_tools(args: argparse.Namespace) -> list[str]:
     """Resolve vmsim/QEMU/swtpm/guest, or say exactly what is missing."""
-    vmsim = args.vmsim
-    if vmsim is None:
+    if args.vmsim is not None:
+        vmsim = shlex.split(args.vmsim)
+    else:
         venv = Path(sys.executable).parent / "vmsim"
-        vmsim = str(venv) if venv.exists() else shutil.which("vmsim")
+        found = str(venv) if venv.exists() else shutil.which("vmsim")
+        vmsim = [found] if found else []
     if not vmsim:
         raise SystemExit("bench: no vmsim executable; run with the venv's python or --vmsim")
     if shutil.which("swtpm") is None:
@@ -380,7 +384,8 @@ def find_tools(args: argparse.Namespace) -> str:
     return vmsim
 
 
-def run(args: argparse.Namespace, vmsim: str, top: Path) -> tuple[dict[str, Any], list[Series]]:
+def run(args: argparse.Namespace, vmsim: list[str],
+        top: Path) -> tuple[dict[str, Any], list[Series]]:
     """Every measurement, interleaved by repeat so drift hits all configurations alike."""
     s, n = args.small, args.n
     timeout = 30 + n * 0.02
@@ -453,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; 0 unless a run failed."""
     args = parse_args(argv)
     vmsim = find_tools(args)
-    print(f"bench: vmsim={vmsim} guest={args.guest}", file=sys.stderr)
+    print(f"bench: vmsim={shlex.join(vmsim)} guest={args.guest}", file=sys.stderr)
     top = Path(tempfile.mkdtemp(prefix="vmsim-bench-"))
     try:
         fig, series = run(args, vmsim, top)

@@ -140,7 +140,7 @@ def test_command_size_outside_10_to_cmd_size_is_answered_by_the_interface(crb, s
     assert rc(crb) == 0x142  # TPM_RC_COMMAND_SIZE
     assert crb.read(REG["CTRL_START"], 4) == 0  # never left hanging
     kinds = {w["kind"] for w in crb.recorder.warning_list()}
-    assert "bad commandSize" in kinds
+    assert "bad command length" in kinds
 
 
 def test_start_without_locality_is_ignored(crb):

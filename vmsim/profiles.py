@@ -43,6 +43,8 @@ class Profile:
     locality_gated: frozenset[str] = frozenset({"CTRL_REQ", "CTRL_CANCEL", "CTRL_START"})
     # Registers made writable beyond the spec's map (bhyve lets the guest move buffers).
     writable: frozenset[str] = frozenset()
+    # LOC_CTRL seize (b2): QEMU does not implement it.
+    seize: bool = True
     cancel: Literal["ignore", "backend"] = "backend"
     # INTF_ID as the model reports it (64 bits: low dword, then VID/DID).
     intf_id: int = 0x0000_1014_0002_5911
@@ -70,7 +72,75 @@ SPEC = Profile(
     reproduces="a conforming TPM; the reference every other profile is compared with",
 )
 
-PROFILES: dict[str, Profile] = {p.name: p for p in (SPEC,)}
+_BHYVE_HANDLED = frozenset({
+    "LOC_CTRL", "CTRL_REQ", "CTRL_CANCEL", "CTRL_START",
+    "CMD_SIZE", "CMD_LADDR", "CMD_HADDR", "RSP_SIZE", "RSP_ADDR",
+})
+
+BHYVE_2024 = replace(
+    SPEC,
+    name="bhyve-2024",
+    summary="bhyve's CRB at the swtpm review: CMD_SIZE sent as the length, aborts on "
+            "unhandled writes",
+    reproduces="the origin review: swtpm answers TPM_RC_COMMAND_SIZE to every command; "
+               "the VM dies (EINVAL) on INT_ENABLE, a TIS-style probe write, an unaligned "
+               "access or a 4-byte access at 0xFFC",
+    command_length="cmd_size_register",
+    handled_writes=_BHYVE_HANDLED,
+    unhandled_write="stop",
+    readonly_write="stop",
+    reserved_write="stop",
+    unaligned="stop",
+    window_end_off_by_one=True,
+    locality_gated=frozenset(),
+    writable=frozenset({"CMD_SIZE", "CMD_LADDR", "CMD_HADDR", "RSP_SIZE", "RSP_ADDR"}),
+    cancel="ignore",
+    intf_id=0x0000_1014_0002_5811,
+)
+
+BHYVE = replace(
+    BHYVE_2024,
+    name="bhyve",
+    summary="bhyve's CRB as fixed since: header commandSize, INT_ENABLE accepted, other "
+            "unhandled writes still abort",
+    reproduces="current bhyve: a strict device model that still kills the VM on writes it "
+               "does not emulate (e.g. SeaBIOS's INTF_ID writes, NetBSD's TIS probe)",
+    command_length="header",
+    handled_writes=_BHYVE_HANDLED | {"INT_ENABLE"},
+    window_end_off_by_one=False,
+)
+
+QEMU = replace(
+    SPEC,
+    name="qemu",
+    summary="QEMU 7.2 tpm-crb as a guest sees it: exact-value requests, START gated by "
+            "locality, unknown writes ignored",
+    reproduces="QEMU's register values and its silent tolerance of unknown accesses; "
+               "LOC_CTRL/CTRL_REQ act only on the exact values 1, 2 (and 8)",
+    request_decode="exact",
+    seize=False,
+    locality_gated=frozenset({"CTRL_START"}),
+    intf_id=0x0000_1014_0002_5811,
+)
+
+CLOUD_HYPERVISOR = replace(
+    SPEC,
+    name="cloud-hypervisor",
+    summary="Cloud Hypervisor's CRB: the command length is the number of bytes written; "
+            "unknown writes logged and ignored",
+    reproduces="a device that counts buffer writes instead of reading commandSize, and "
+               "reports swtpm's raw tpmEstablished flag",
+    command_length="bytes_written",
+    request_decode="exact",
+    seize=False,
+    locality_gated=frozenset({"CTRL_START"}),
+    intf_id=0x0000_1014_0002_5811,
+    loc_state_reset=0x80,
+)
+
+PROFILES: dict[str, Profile] = {
+    p.name: p for p in (SPEC, BHYVE_2024, BHYVE, QEMU, CLOUD_HYPERVISOR)
+}
 
 
 def get_profile(name: str) -> Profile:

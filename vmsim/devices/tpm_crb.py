@@ -260,9 +260,10 @@ class TpmCrb:
     # -- side-effect handlers, one per register ----------------------------------------------
 
     def _write_loc_ctrl(self, loc: int, value: int) -> None:
-        if not self._exact("LOC_CTRL", loc, value, (1, 2, 4, 8)):
+        allowed = (1, 2, 4, 8) if self.profile.seize else (1, 2, 8)
+        if not self._exact("LOC_CTRL", loc, value, allowed):
             return
-        if value & 0x4 and (self.active is None or loc > self.active):  # seize
+        if value & 0x4 and self.profile.seize and (self.active is None or loc > self.active):
             if self.active is not None:
                 self.been_seized[self.active] = True
             self._grant(loc)
@@ -328,25 +329,27 @@ class TpmCrb:
     def _command_bytes(self) -> tuple[bytes | None, str]:
         """The octets the TPM receives, per the profile's command_length rule.
 
-        'header': exactly the header's commandSize (TPM 2.0 part 3, 5.2); a size below 10
-        or above CMD_SIZE is answered by the interface with TPM_RC_COMMAND_SIZE and never
-        reaches the TPM. 'cmd_size_register': the CMD_SIZE value (bhyve at review time).
+        'header': exactly the header's commandSize (TPM 2.0 part 3, 5.2).
+        'cmd_size_register': the CMD_SIZE value (bhyve at review time).
         'bytes_written': as many bytes as the guest wrote (Cloud Hypervisor).
+        Whatever the rule, fewer than 10 octets (no complete header; swtpm would wait for
+        more and the machine would hang) or, for 'header', more than CMD_SIZE are answered
+        TPM_RC_COMMAND_SIZE by the interface and never reach the TPM. None = rejected.
         """
         rule = self.profile.command_length
-        cmd_size = self._stored["CMD_SIZE"]
+        cmd_size = min(self._stored["CMD_SIZE"], BUFFER_SIZE)
         if rule == "cmd_size_register":
-            n = min(cmd_size, BUFFER_SIZE)
-            return bytes(self.buffer[:n]), f"length = CMD_SIZE register ({n})"
-        if rule == "bytes_written":
-            return bytes(self.buffer[:self.bytes_written]), "length = bytes written"
-        size = int.from_bytes(self.buffer[2:6], "big")
-        if not HEADER_SIZE <= size <= min(cmd_size, BUFFER_SIZE):
-            self._warn("bad commandSize", "data buffer", DATA_BUFFER + 2, 4, "W", size,
-                       f"commandSize {size} outside {HEADER_SIZE}..{cmd_size}: answered "
-                       "TPM_RC_COMMAND_SIZE by the interface, not sent to the TPM")
-            return None, f"commandSize {size} rejected by the interface"
-        return bytes(self.buffer[:size]), ""
+            n, note, limit = cmd_size, f"length = CMD_SIZE register ({cmd_size})", cmd_size
+        elif rule == "bytes_written":
+            n, note, limit = self.bytes_written, "length = bytes written", BUFFER_SIZE
+        else:
+            n, note, limit = int.from_bytes(self.buffer[2:6], "big"), "", cmd_size
+        if not HEADER_SIZE <= n <= limit:
+            self._warn("bad command length", "DATA_BUFFER", DATA_BUFFER + 2, 4, "W", n,
+                       f"command length {n} outside {HEADER_SIZE}..{limit} ({rule}): "
+                       "answered TPM_RC_COMMAND_SIZE by the interface, not sent to the TPM")
+            return None, f"length {n} rejected by the interface"
+        return bytes(self.buffer[:n]), note
 
     # -- naming, for traces and reports -------------------------------------------------------
 
