@@ -55,7 +55,7 @@ def machine_for(profile: Profile, backend) -> type[RuleBasedStateMachine]:
                 stop = s.stop
                 assert can_stop(profile), f"{profile.name} stopped: {stop.summary}"
                 assert stop.reason is StopReason.DEVICE_FAULT
-                assert REPORT_KEYS <= stop.details.keys(), stop.details
+                assert stop.details.keys() >= REPORT_KEYS, stop.details
                 assert profile.name in stop.details["rule"]
                 self.stopped = True
                 self.report = stop.details
