@@ -274,10 +274,9 @@ int tis_end_write(struct tis *t, int err)
 {
 	int rv = TIS_OK;
 
-	if (!err && (tis_status(t) & TIS_STS_EXPECT))
+	/* "hungry for more?" */
+	if ((tis_status(t) & TIS_STS_EXPECT) && !err)
 		rv = fail(t, TIS_E_EXPECT_LEFT, TIS_STS, t->last_sts);
-	else if (err)
-		(void)tis_status(t);
 	/* execute, or drop the half-written command after a failure */
 	tis_write_status(t, err ? TIS_STS_COMMAND_READY : TIS_STS_GO);
 	return err ? err : rv;
@@ -307,9 +306,11 @@ int tis_end_read(struct tis *t, int err)
 {
 	int rv;
 
+	/* NetBSD leaves the interface alone when stsValid never comes */
 	rv = tis_wait_status(t, TIS_STS_VALID, t->timeout_ms);
 	if (rv)
 		return err ? err : rv;
+	/* still more data? */
 	if ((tis_status(t) & TIS_STS_DATA_AVAIL) && !err)
 		rv = fail(t, TIS_E_DATA_LEFT, TIS_STS, t->last_sts);
 	tis_write_status(t, TIS_STS_COMMAND_READY);
@@ -321,7 +322,7 @@ int tis_end_read(struct tis *t, int err)
 
 int tis_transmit(struct tis *t, const u8 *cmd, u32 len, u8 *rsp, u32 cap, u32 *rsp_len)
 {
-	u32 size;
+	u32 size = 0;
 	int err;
 
 	*rsp_len = 0;
