@@ -364,6 +364,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def _missing(what: str) -> None:
+    print(f"bench: {what}", file=sys.stderr)
+    raise SystemExit(2)
+
+
 def find_tools(args: argparse.Namespace) -> list[str]:
     """Resolve vmsim/QEMU/swtpm/guest, or say exactly what is missing."""
     if args.vmsim is not None:
@@ -373,14 +378,14 @@ def find_tools(args: argparse.Namespace) -> list[str]:
         found = str(venv) if venv.exists() else shutil.which("vmsim")
         vmsim = [found] if found else []
     if not vmsim:
-        raise SystemExit("bench: no vmsim executable; run with the venv's python or --vmsim")
+        _missing("no vmsim executable; run with the venv's python or --vmsim")
     if shutil.which("swtpm") is None:
-        raise SystemExit("bench: swtpm is not installed (apt-get install swtpm)")
+        _missing("swtpm is not installed (apt-get install swtpm)")
     if not args.no_qemu and shutil.which(args.qemu) is None:
-        raise SystemExit(f"bench: {args.qemu} not found (apt-get install qemu-system-x86, "
+        _missing(f"{args.qemu} not found (apt-get install qemu-system-x86, "
                          "or --no-qemu)")
     if not args.guest.is_file():
-        raise SystemExit(f"bench: {args.guest} missing; build it: make -C {REPO / 'guests'}")
+        _missing(f"{args.guest} missing; build it: make -C {REPO / 'guests'}")
     return vmsim
 
 

@@ -7,6 +7,8 @@ and the time limit are noticed even while the guest spins.
 
 from __future__ import annotations
 
+import select
+import threading
 import time
 from collections.abc import Callable
 
@@ -21,7 +23,6 @@ from unicorn import (
     UC_MEM_WRITE_UNMAPPED,
     UC_MODE_32,
     UC_MODE_64,
-    UC_QUERY_TIMEOUT,
     Uc,
     UcError,
 )
@@ -52,7 +53,7 @@ from vmsim.multiboot import (
 from vmsim.stop import Stop, StopReason
 from vmsim.trace import Recorder
 
-SLICE_SECONDS = 0.1
+WATCHDOG_PERIOD = 0.05
 GUEST_LOW = 0x100000  # guests load at 1 MiB, above the BIOS area
 INFO_AT = 0x8000  # multiboot info, memory map, command line
 INITIAL_STACK = 0x7FF0
@@ -139,36 +140,51 @@ class Machine:
 
     # -- running -------------------------------------------------------------------------
 
-    def run(self, timeout: float | None = None,
-            interrupted: Callable[[], bool] = lambda: False) -> Stop:
-        """Run until something stops the machine; always returns a Stop."""
+    def run(self, timeout: float | None = None, interrupt_fd: int | None = None) -> Stop:
+        """Run until something stops the machine; always returns a Stop.
+
+        The CPU runs in ONE emu_start. Resuming after an asynchronous stop is unsafe:
+        if the stop lands while an MMIO callback runs, Unicorn re-executes that access on
+        resume (a START written twice, a FIFO byte popped twice). So nothing resumes: a
+        watchdog thread stops the CPU only to end the run, for the time limit or when a
+        byte arrives on ``interrupt_fd`` (the signal wakeup fd, written by the C-level
+        handler even while the main thread is inside Unicorn).
+        """
         start = time.monotonic()
         deadline = None if timeout is None else start + timeout
-        pc = self.image.entry
-        while self.stop is None:
-            slice_s = SLICE_SECONDS
-            if deadline is not None:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    self._on_stop(Stop(StopReason.TIME_LIMIT,
-                                       f"time limit of {timeout:g} s reached"))
-                    break
-                slice_s = min(slice_s, left)
-            try:
-                self.uc.emu_start(pc, 0xFFFF_FFFF_FFFF_FFFF, timeout=max(1, int(slice_s * 1e6)))
-            except UcError as e:
-                if self.stop is None:
-                    self._on_stop(self._error_stop(e))
-                break
-            if self.stop is not None:
-                break
-            if interrupted():
-                self._on_stop(Stop(StopReason.INTERRUPTED, "interrupted"))
-                break
-            pc = self.uc.reg_read(self.pc_reg)
-            if not self.uc.query(UC_QUERY_TIMEOUT):
-                self._on_stop(Stop(StopReason.HALT,
-                                   "the guest halted (HLT) without writing an exit value"))
+        done = threading.Event()
+        fired: list[Stop] = []
+
+        def watchdog() -> None:
+            fds = [interrupt_fd] if interrupt_fd is not None else []
+            while not done.is_set():
+                wait = WATCHDOG_PERIOD
+                if deadline is not None:
+                    wait = max(0.0, min(wait, deadline - time.monotonic()))
+                ready, _, _ = select.select(fds, [], [], wait)
+                if done.is_set():
+                    return
+                if ready and not fired:
+                    fired.append(Stop(StopReason.INTERRUPTED, "interrupted"))
+                elif deadline is not None and time.monotonic() >= deadline and not fired:
+                    fired.append(Stop(StopReason.TIME_LIMIT,
+                                      f"time limit of {timeout:g} s reached"))
+                if fired:
+                    self.uc.emu_stop()  # repeated each period until emu_start returns
+
+        thread = threading.Thread(target=watchdog, name="vmsim-watchdog", daemon=True)
+        thread.start()
+        try:
+            self.uc.emu_start(self.image.entry, 0xFFFF_FFFF_FFFF_FFFF)
+        except UcError as e:
+            if self.stop is None and not fired:
+                self._on_stop(self._error_stop(e))
+        finally:
+            done.set()
+            thread.join()
+        if self.stop is None:
+            self._on_stop(fired[0] if fired else Stop(
+                StopReason.HALT, "the guest halted (HLT) without writing an exit value"))
         self.wall_seconds = time.monotonic() - start
         assert self.stop is not None
         return self.stop

@@ -6,7 +6,7 @@ finally block, so Ctrl-C, a guest fault and a Python error all leave nothing beh
 
 from __future__ import annotations
 
-import contextlib
+import os
 import signal
 import sys
 import time
@@ -59,17 +59,24 @@ class RunResult:
 
 
 class _Signals:
-    """SIGINT/SIGTERM set a flag the run loop polls between slices (Unicorn cannot
-    deliver KeyboardInterrupt while it executes)."""
+    """SIGINT/SIGTERM end the run cleanly. Unicorn holds the main thread, so Python-level
+    handlers may not run until it returns; the signal wakeup fd (written by the C-level
+    handler at once) lets the machine's watchdog notice at once."""
 
     def __init__(self) -> None:
         self.caught: int | None = None
         self._old: dict[int, Any] = {}
+        self._old_fd = -1
+        self.read_fd, self._write_fd = os.pipe()
+        os.set_blocking(self._write_fd, False)
 
     def __enter__(self) -> _Signals:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(ValueError):  # not the main thread
+        try:
+            self._old_fd = signal.set_wakeup_fd(self._write_fd)
+            for sig in (signal.SIGINT, signal.SIGTERM):
                 self._old[sig] = signal.signal(sig, self._handle)
+        except ValueError:  # not the main thread: no signal handling, nothing to undo
+            pass
         return self
 
     def _handle(self, signum: int, _frame: object) -> None:
@@ -78,6 +85,10 @@ class _Signals:
     def __exit__(self, *exc: object) -> None:
         for sig, handler in self._old.items():
             signal.signal(sig, handler)
+        if self._old:
+            signal.set_wakeup_fd(self._old_fd)
+        os.close(self.read_fd)
+        os.close(self._write_fd)
 
 
 def run_guest(cfg: RunConfig, console: IO[bytes] | None = None) -> RunResult:
@@ -130,7 +141,7 @@ def run_guest(cfg: RunConfig, console: IO[bytes] | None = None) -> RunResult:
         with _Signals() as signals:
             if cfg.timeout is not None:
                 backend.set_deadline(time.monotonic() + cfg.timeout)
-            stop = machine.run(cfg.timeout, interrupted=lambda: signals.caught is not None)
+            stop = machine.run(cfg.timeout, interrupt_fd=signals.read_fd)
         out.flush()
         report = build_report(
             stop, guest=image.path, profile=profile.name, interface=cfg.interface,
