@@ -32,7 +32,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_GUEST = REPO / "guests" / "build" / "bench-getrandom.elf"
@@ -364,7 +364,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _missing(what: str) -> None:
+def _missing(what: str) -> NoReturn:
     print(f"bench: {what}", file=sys.stderr)
     raise SystemExit(2)
 
@@ -382,8 +382,7 @@ def find_tools(args: argparse.Namespace) -> list[str]:
     if shutil.which("swtpm") is None:
         _missing("swtpm is not installed (apt-get install swtpm)")
     if not args.no_qemu and shutil.which(args.qemu) is None:
-        _missing(f"{args.qemu} not found (apt-get install qemu-system-x86, "
-                         "or --no-qemu)")
+        _missing(f"{args.qemu} not found (apt-get install qemu-system-x86, or --no-qemu)")
     if not args.guest.is_file():
         _missing(f"{args.guest} missing; build it: make -C {REPO / 'guests'}")
     return vmsim
@@ -413,7 +412,7 @@ def run(args: argparse.Namespace, vmsim: list[str],
             lpc = f"tpm,swtpm,{att_sock}"
         vdir = top / "vmsim"
         vdir.mkdir()
-        # Warm-up run so the page cache and .pyc files are hot for every timed run.
+        # Warm-up run (untimed): page cache and swtpm binary hot for every timed run.
         vmsim_run(vmsim, args.guest, s, timeout, vdir, None)
         in_run = Series("vmsim machine.run()")
         for r in range(args.repeat):
