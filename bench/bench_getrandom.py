@@ -301,8 +301,9 @@ def print_table(fig: dict[str, Any], series: list[Series], args: argparse.Namesp
     """The human report: per-command figures, ratios, whole-run times, targets."""
     s, n = args.small, args.n
     print()
+    cpus = sorted(os.sched_getaffinity(0))
     print(f"TPM2_GetRandom({RANDOM_BYTES}) per command: n={s} vs n={n}, repeat={args.repeat}, "
-          f"{os.cpu_count()} CPUs")
+          f"{os.cpu_count()} CPUs, running on CPUs {','.join(map(str, cpus))}")
     print(f"  raw    = Python -> swtpm UNIX socket, {n} commands per loop, median of "
           f"{args.repeat} loops")
     print("  vmsim  = (median T(n) - median T(small)) / (n - small), whole CLI process")
@@ -358,7 +359,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-qemu", action="store_true", help="skip the QEMU peer")
     p.add_argument("--no-attached", action="store_true",
                    help="skip vmsim -l tpm,swtpm,SOCK against a bench-started swtpm")
+    p.add_argument("--pin", metavar="CPUS",
+                   help="run everything (bench, swtpm, vmsim, QEMU) on these CPUs, e.g. 0 "
+                   "or 0,1: a client and swtpm on one CPU avoid cross-CPU wake-ups")
     args = p.parse_args(argv)
+    if args.pin is not None:
+        try:
+            args.pin = {int(c) for c in args.pin.split(",")}
+        except ValueError:
+            p.error(f"--pin {args.pin}: give CPU numbers separated by commas")
     if args.repeat < 1 or args.small < 1 or args.n <= args.small:
         p.error("need --repeat >= 1 and --n > --small >= 1")
     return args
@@ -462,6 +471,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; 0 unless a run failed."""
     args = parse_args(argv)
     vmsim = find_tools(args)
+    if args.pin is not None:
+        try:
+            os.sched_setaffinity(0, args.pin)  # inherited by every process started below
+        except OSError as e:
+            _missing(f"--pin {sorted(args.pin)}: {e.strerror}")
     print(f"bench: vmsim={shlex.join(vmsim)} guest={args.guest}", file=sys.stderr)
     top = Path(tempfile.mkdtemp(prefix="vmsim-bench-"))
     try:
@@ -475,6 +489,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         doc = {"config": {"n_small": args.small, "n_large": args.n, "repeat": args.repeat,
                           "guest": str(args.guest), "cpus": os.cpu_count(),
+                          "affinity": sorted(os.sched_getaffinity(0)),
                           "python": platform.python_version(),
                           "swtpm": tool_version(["swtpm", "--version"]),
                           "qemu": None if args.no_qemu else tool_version([args.qemu,

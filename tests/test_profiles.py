@@ -55,3 +55,29 @@ def test_profiles_command_lists_every_profile_and_shows_a_table():
     assert "command_length           cmd_size_register" in t.stdout
     assert "unhandled_write          stop" in t.stdout
     assert "window_end_off_by_one    True" in t.stdout
+
+
+def test_netbsd_tis_probe_on_bhyve_2024_crb_stops_with_a_precise_report(tmp_path):
+    report = tmp_path / "r.json"
+    p = run_vmsim("run", "tis-netbsd", "--profile", "bhyve-2024", "--report-json", str(report))
+    assert p.returncode == 120, p.stdout + p.stderr
+    fault = json.loads(report.read_text())["fault"]
+    assert (fault["register"], fault["offset"], fault["width"], fault["direction"],
+            fault["value"]) == ("LOC_STATE", 0x00, 1, "write", 0x02)
+    assert fault["instruction"].startswith("mov byte ptr")  # the exact guest store
+    assert "bhyve-2024" in fault["rule"]
+    assert fault["recent_accesses"][-1]["register"] == "LOC_STATE"
+    assert "register:    LOC_STATE at offset 0x000, 1-byte write, value 0x2" in p.stderr
+    assert f"guest RIP:   {fault['rip']:#010x}  mov byte ptr" in p.stderr
+
+
+def test_netbsd_tis_probe_on_spec_crb_finds_no_tis_and_runs_to_its_end(tmp_path):
+    report = tmp_path / "r.json"
+    p = run_vmsim("run", "tis-netbsd", "--profile", "spec", "--report-json", str(report))
+    assert p.returncode == 2, p.stdout + p.stderr  # guest: no TIS TPM attached
+    assert "tis-netbsd: no TIS TPM attached" in p.stdout
+    rep = json.loads(report.read_text())
+    assert rep["stop"] == "guest-exit" and "fault" not in rep
+    warned = {(w["register"], w["kind"]) for w in rep["protocol_warnings"]}
+    assert ("reserved", "read of reserved space") in warned  # INTF_CAPABILITY at 0x14
+    assert ("LOC_STATE", "write to a read-only register") in warned

@@ -25,7 +25,7 @@ class MmioDevice(Protocol):
     def read(self, offset: int, size: int) -> int: ...
     def write(self, offset: int, size: int, value: int) -> None: ...
     def register_name(self, offset: int) -> str: ...
-    def decode(self, offset: int, width: int, value: int) -> str: ...
+    def decode(self, offset: int, width: int, value: int, direction: str) -> str: ...
 
 
 class PortDevice(Protocol):
@@ -113,7 +113,7 @@ class Bus:
         assert self.trace is not None
         self.trace(MmioAccess(device.name, direction, offset, size, value,
                               device.register_name(offset),
-                              device.decode(offset, size, value),
+                              device.decode(offset, size, value, direction),
                               self.uc.reg_read(self.pc_reg)))
 
     def _port_in(self, uc: Uc, port: int, size: int, _ud: object) -> int:

@@ -19,7 +19,7 @@ def unexpected_access(recorder: Recorder, policy: Policy, *, device: str, kind: 
         verb = "read" if direction == "R" else "write"
         raise MachineStop(Stop(
             StopReason.DEVICE_FAULT,
-            f"{device}: {width}-byte {verb} of {register} (offset {offset:#x}) "
+            f"{device}: {width}-byte {verb} of {register} (offset {offset:#05x}) "
             f"value {value:#x}: {kind}",
             details={"device": device, "kind": kind, "register": register,
                      "offset": offset, "width": width,

@@ -184,8 +184,12 @@ class TpmCrb:
         return getter(loc) if getter is not None else self._stored[reg.name]
 
     def _read_bytes(self, offset: int, size: int) -> int:
+        """Reads that are not one whole register: assembled byte by byte, each register's
+        value taken once; reserved bytes read 0 and are reported once, as the guest's
+        whole access."""
         value = 0
         cache: dict[str, int] = {}
+        reserved = False
         for i in range(size):
             o = offset + i
             loc, off = o >> 12, o & 0xFFF
@@ -194,15 +198,17 @@ class TpmCrb:
             else:
                 r = self._at[off]
                 if r is None:
-                    self._unexpected(self.profile.reserved_read, "read of reserved space",
-                                     "reserved", o, 1, "R", 0, "reserved: reads return 0")
-                    byte = 0
-                else:
-                    key = f"{loc}:{r.name}"
-                    if key not in cache:
-                        cache[key] = self._value(r, loc)
-                    byte = (cache[key] >> (8 * (off - r.offset))) & 0xFF
+                    reserved = True
+                    continue
+                key = f"{loc}:{r.name}"
+                if key not in cache:
+                    cache[key] = self._value(r, loc)
+                byte = (cache[key] >> (8 * (off - r.offset))) & 0xFF
             value |= byte << (8 * i)
+        if reserved:
+            self._unexpected(self.profile.reserved_read, "read of reserved space",
+                             self.register_name(offset), offset, size, "R", value,
+                             "reserved: reads return 0")
         return value
 
     def _write_reg(self, reg: Register, loc: int, value: int, start: int, n: int,
@@ -212,8 +218,7 @@ class TpmCrb:
         if handled is not None and name not in handled:
             self._unexpected(self.profile.unhandled_write, "write to a register the model "
                              "does not handle", name, offset, n, "W", value,
-                             f"{self.profile.name}: writes are handled only for "
-                             f"{', '.join(sorted(handled))}")
+                             f"writes are handled only for {', '.join(sorted(handled))}")
             return
         access = self._access[name]
         if access is A.RO:
@@ -359,10 +364,13 @@ class TpmCrb:
             return "DATA_BUFFER"
         return CRB_REGISTERS.name_of(off)
 
-    def decode(self, offset: int, width: int, value: int) -> str:
+    def decode(self, offset: int, width: int, value: int, direction: str) -> str:
+        """Name the bits of a whole-register access (a write to a read-only register
+        changes nothing, so its bits are not named)."""
         off = offset & 0xFFF
         reg = CRB_REGISTERS.by_offset.get(off) if off < DATA_BUFFER else None
-        if reg is None or reg.width < width:
+        if reg is None or reg.width < width or (direction == "W" and
+                                                self._access[reg.name] is A.RO):
             return ""
         return reg.decode(value)
 
