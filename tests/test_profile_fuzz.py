@@ -23,11 +23,6 @@ REPORT_KEYS = {"device", "register", "offset", "width", "direction", "value", "r
 CANDIDATES = {**PROFILES, "spec-strict": with_policy(PROFILES["spec"], "strict")}
 
 
-def can_stop(p: Profile) -> bool:
-    return "stop" in (p.reserved_read, p.reserved_write, p.readonly_write, p.unaligned,
-                      p.unhandled_write)
-
-
 @pytest.fixture(scope="module")
 def backend():
     tpm = SpawnedSwtpm()
@@ -53,7 +48,7 @@ def machine_for(profile: Profile, backend) -> type[RuleBasedStateMachine]:
                 fn(*args)
             except MachineStop as s:
                 stop = s.stop
-                assert can_stop(profile), f"{profile.name} stopped: {stop.summary}"
+                assert profile.can_stop, f"{profile.name} stopped: {stop.summary}"
                 assert stop.reason is StopReason.DEVICE_FAULT
                 assert stop.details.keys() >= REPORT_KEYS, stop.details
                 assert profile.name in stop.details["rule"]

@@ -41,9 +41,10 @@ class Bus:
 
     def __init__(self, uc: Uc, recorder: Recorder, on_stop: Callable[[Stop], None],
                  trace: Callable[[object], None] | None = None,
-                 pc_reg: int = UC_X86_REG_RIP) -> None:
+                 pc_reg: int = UC_X86_REG_RIP, exact_rip: bool = True) -> None:
         self.uc = uc
         self.pc_reg = pc_reg
+        self.exact_rip = exact_rip
         self.recorder = recorder
         self.on_stop = on_stop
         self.trace = trace
@@ -65,18 +66,21 @@ class Bus:
     def add_mmio(self, base: int, device: MmioDevice) -> None:
         """Map ``device`` at ``base``; callbacks are closures so decode costs nothing."""
         name = device.name
-        record = self.recorder.mmio
+        rec = self.recorder
+        remember = rec.recent.append
         dev_read, dev_write = device.read, device.write
 
+        # The two callbacks are the hottest code in vmsim: keep them flat.
         def read_cb(uc: Uc, offset: int, size: int, _ud: object) -> int:
             if self.stopped:
                 return 0
             try:
                 value = dev_read(offset, size)
             except MachineStop as s:
-                self._stop(s.stop)
+                self._stop(s.stop, in_mmio=True)
                 return 0
-            record(name, "R", offset, size, value)
+            rec.mmio_accesses += 1
+            remember((name, "R", offset, size, value))
             if self.trace is not None:
                 self._trace(device, "R", offset, size, value)
             return value
@@ -84,25 +88,30 @@ class Bus:
         def write_cb(uc: Uc, offset: int, size: int, value: int, _ud: object) -> None:
             if self.stopped:
                 return
-            record(name, "W", offset, size, value)
+            rec.mmio_accesses += 1
+            remember((name, "W", offset, size, value))
             if self.trace is not None:
                 self._trace(device, "W", offset, size, value)
             try:
                 dev_write(offset, size, value)
             except MachineStop as s:
-                self._stop(s.stop)
+                self._stop(s.stop, in_mmio=True)
 
         self.uc.mmio_map(base, device.size, read_cb, None, write_cb, None)
         # Without a memory hook over the window, RIP read inside an MMIO callback is the
         # start of the translation block (reference/unicorn.md); this no-op hook makes it
-        # exact, so stop reports name the faulting instruction.
-        self.uc.hook_add(UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, _noop, None,
-                         base, base + device.size - 1)
+        # exact. It costs ~0.8 us per access, so it is installed only when something
+        # needs the exact RIP: a trace, or a profile that can stop on an access.
+        if self.exact_rip:
+            self.uc.hook_add(UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, _noop, None,
+                             base, base + device.size - 1)
         self.windows.append((base, device))
 
     # -- hooks -------------------------------------------------------------------------
 
-    def _stop(self, stop: Stop) -> None:
+    def _stop(self, stop: Stop, in_mmio: bool = False) -> None:
+        if in_mmio and not self.exact_rip:
+            stop.details["rip_exact"] = False
         if not self.stopped:
             self.stopped = True
             self.on_stop(stop)

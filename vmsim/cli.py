@@ -55,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="stop the machine after this long (default 60; 0 = no limit)")
     r.add_argument("--mem", type=int, default=64, metavar="MIB", help="guest RAM (default 64)")
     r.add_argument("--report-json", metavar="FILE", help="write the run report as JSON")
+    r.add_argument("--cpu", default="auto", metavar="N|auto|none",
+                   help="run vmsim and the swtpm it starts on one CPU (default auto)")
     r.add_argument("--trace", metavar="FILE",
                    help="write every device access and TPM command, decoded ('-' = stderr)")
 
@@ -92,7 +94,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     cfg = RunConfig(guest=args.guest, firmware=args.firmware, cmdline=args.append,
                     timeout=args.timeout, mem_mib=args.mem, report_json=args.report_json,
-                    trace=args.trace, unknown_access=args.unknown_access)
+                    trace=args.trace, unknown_access=args.unknown_access, cpu=args.cpu)
     _apply_tpm_options(cfg, args.lpc, args.options, args.profile)
     result = run_guest(cfg)
     print_stop(result.stop)

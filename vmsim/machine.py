@@ -7,12 +7,12 @@ and the time limit are noticed even while the guest spins.
 
 from __future__ import annotations
 
+import os
 import select
 import threading
 import time
 from collections.abc import Callable
 
-import capstone
 from unicorn import (
     UC_ARCH_X86,
     UC_HOOK_INSN_INVALID,
@@ -73,7 +73,8 @@ class Machine:
     """One guest on one CPU; devices are attached through ``bus``."""
 
     def __init__(self, image: GuestImage, ram_size: int, recorder: Recorder,
-                 trace: Callable[[object], None] | None = None) -> None:
+                 trace: Callable[[object], None] | None = None,
+                 exact_rip: bool = True) -> None:
         self.image = image
         self.ram_size = ram_size
         self.recorder = recorder
@@ -85,7 +86,8 @@ class Machine:
         self.uc.mem_map(0, ram_size)
         self.stop: Stop | None = None
         self._fault: dict | None = None
-        self.bus = Bus(self.uc, recorder, self._on_stop, trace, pc_reg=self.pc_reg)
+        self.bus = Bus(self.uc, recorder, self._on_stop, trace, pc_reg=self.pc_reg,
+                       exact_rip=exact_rip)
         self.uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
         self.uc.hook_add(UC_HOOK_MEM_UNMAPPED, self._on_unmapped)
         self.uc.hook_add(UC_HOOK_INSN_INVALID, self._on_invalid)
@@ -152,17 +154,17 @@ class Machine:
         """
         start = time.monotonic()
         deadline = None if timeout is None else start + timeout
-        done = threading.Event()
+        wake_r, wake_w = os.pipe()  # ends the watchdog's wait the moment the run ends
         fired: list[Stop] = []
 
         def watchdog() -> None:
-            fds = [interrupt_fd] if interrupt_fd is not None else []
-            while not done.is_set():
+            fds = [wake_r] + ([interrupt_fd] if interrupt_fd is not None else [])
+            while True:
                 wait = WATCHDOG_PERIOD
                 if deadline is not None:
                     wait = max(0.0, min(wait, deadline - time.monotonic()))
                 ready, _, _ = select.select(fds, [], [], wait)
-                if done.is_set():
+                if wake_r in ready:
                     return
                 if ready and not fired:
                     fired.append(Stop(StopReason.INTERRUPTED, "interrupted"))
@@ -180,8 +182,10 @@ class Machine:
             if self.stop is None and not fired:
                 self._on_stop(self._error_stop(e))
         finally:
-            done.set()
+            os.write(wake_w, b"x")
             thread.join()
+            os.close(wake_r)
+            os.close(wake_w)
         if self.stop is None:
             self._on_stop(fired[0] if fired else Stop(
                 StopReason.HALT, "the guest halted (HLT) without writing an exit value"))
@@ -200,11 +204,17 @@ class Machine:
             if stop.reason is StopReason.HALT:
                 rip -= 1  # report the HLT itself, not the instruction after it
             stop.details.setdefault("rip", rip)
-            stop.details.setdefault("instruction", self.disassemble(rip))
+            insn = self.disassemble(rip)
+            if stop.details.get("rip_exact") is False:
+                insn = (f"{insn}  [start of the translation block holding the access; "
+                        "--trace gives the exact instruction]")
+            stop.details.setdefault("instruction", insn)
             stop.details.setdefault("recent_accesses", self.recent_accesses())
         self.stop = stop
 
     def disassemble(self, addr: int) -> str:
+        import capstone  # only stop reports need it; keeps start-up fast
+
         try:
             code = bytes(self.uc.mem_read(addr, 15))
         except UcError:

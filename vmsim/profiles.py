@@ -51,6 +51,12 @@ class Profile:
     loc_state_reset: int = 0x81
     localities: int = 5
 
+    @property
+    def can_stop(self) -> bool:
+        """True if some access makes this profile stop the machine."""
+        return "stop" in (self.reserved_read, self.reserved_write, self.readonly_write,
+                          self.unaligned, self.unhandled_write)
+
     def rows(self) -> list[tuple[str, str]]:
         """(knob, value) pairs for `vmsim profiles NAME`."""
         out = []

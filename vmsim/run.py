@@ -48,6 +48,7 @@ class RunConfig:
     mem_mib: int = 64
     report_json: str | None = None
     trace: str | None = None
+    cpu: str = "auto"  # CPU for vmsim and the swtpm it starts: auto, none, or a number
 
 
 @dataclass
@@ -91,6 +92,25 @@ class _Signals:
         os.close(self._write_fd)
 
 
+def _pick_cpu(choice: str) -> int | None:
+    """One CPU for vmsim's CPU thread and its swtpm: every command is a ping-pong between
+    the two, and a cross-CPU wake-up costs ~3x the whole round trip on small VMs
+    (bench/README.md). 'auto' spreads concurrent runs by pid."""
+    if choice == "none":
+        return None
+    allowed = sorted(os.sched_getaffinity(0))
+    if choice == "auto":
+        return allowed[os.getpid() % len(allowed)] if len(allowed) > 1 else None
+    try:
+        cpu = int(choice)
+    except ValueError:
+        cpu = -1
+    if cpu not in allowed:
+        raise VmsimError(f"--cpu {choice}: give auto, none, or one of the CPUs this process "
+                         f"may use ({', '.join(map(str, allowed))})")
+    return cpu
+
+
 def run_guest(cfg: RunConfig, console: IO[bytes] | None = None) -> RunResult:
     """Run ``cfg.guest`` to its stop; raises VmsimError only for bad input."""
     if cfg.tpm_type != "swtpm":
@@ -110,6 +130,7 @@ def run_guest(cfg: RunConfig, console: IO[bytes] | None = None) -> RunResult:
 
     out = console if console is not None else sys.stdout.buffer
     trace_file: IO[str] | None = None
+    old_affinity: set[int] | None = None
     spawned: SpawnedSwtpm | None = None
     backend = None
     try:
@@ -127,10 +148,15 @@ def run_guest(cfg: RunConfig, console: IO[bytes] | None = None) -> RunResult:
         if cfg.tpm_path is not None:
             backend = SwtpmBackend(cfg.tpm_path, cfg.tpm_ctrl)
         else:
-            spawned = SpawnedSwtpm(cfg.tpm_state)
+            cpu = _pick_cpu(cfg.cpu)
+            spawned = SpawnedSwtpm(cfg.tpm_state, cpu=cpu)
             backend = spawned.backend
+            if cpu is not None:
+                old_affinity = os.sched_getaffinity(0)
+                os.sched_setaffinity(0, {cpu})
         assert backend is not None
-        machine = Machine(image, ram, recorder, trace=sink)
+        machine = Machine(image, ram, recorder, trace=sink,
+                          exact_rip=sink is not None or profile.can_stop)
         debugcon = Debugcon(out)
         timer = PmTimer()
         for dev in (debugcon, DebugExit(), timer):
@@ -158,6 +184,8 @@ def run_guest(cfg: RunConfig, console: IO[bytes] | None = None) -> RunResult:
                 raise VmsimError(f"--report-json {cfg.report_json}: {e.strerror}") from None
         return RunResult(stop, report, bytes(debugcon.captured))
     finally:
+        if old_affinity is not None:
+            os.sched_setaffinity(0, old_affinity)
         if spawned is not None:
             spawned.close()
         elif backend is not None:

@@ -63,10 +63,6 @@ class Recorder:
     warnings: dict[tuple, dict[str, Any]] = field(default_factory=dict)
     sink: Callable[[object], None] | None = None
 
-    def mmio(self, device: str, direction: str, offset: int, width: int, value: int) -> None:
-        self.mmio_accesses += 1
-        self.recent.append((device, direction, offset, width, value))
-
     def command(self, rec: TpmCommand) -> None:
         self.tpm_commands += 1
         if self.sink is not None:

@@ -147,11 +147,13 @@ class SwtpmBackend:
             self.ctrl.close()
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child
-    """Make the kernel SIGTERM swtpm if vmsim dies, even by SIGKILL."""
+def _child_setup(cpu: int | None) -> None:  # pragma: no cover - runs in the child
+    """Make the kernel SIGTERM swtpm if vmsim dies, even by SIGKILL; pin it if asked."""
     libc = ctypes.CDLL(None, use_errno=True)
     pr_set_pdeathsig = 1
     libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})
 
 
 class SpawnedSwtpm:
@@ -162,7 +164,7 @@ class SpawnedSwtpm:
     (kept across runs), else in the private directory.
     """
 
-    def __init__(self, state_dir: str | None = None) -> None:
+    def __init__(self, state_dir: str | None = None, cpu: int | None = None) -> None:
         binary = swtpm_binary()
         self.runtime_dir = tempfile.mkdtemp(prefix="vmsim-swtpm-")
         self.state_dir = state_dir or os.path.join(self.runtime_dir, "state")
@@ -192,7 +194,7 @@ class SpawnedSwtpm:
                 pass_fds=(data_fd, ctrl_fd), stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                 start_new_session=True,  # Ctrl-C goes to vmsim, which then stops swtpm
-                preexec_fn=_die_with_parent,
+                preexec_fn=lambda: _child_setup(cpu),
             )
         except BaseException:
             for s in listeners:
