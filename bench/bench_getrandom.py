@@ -125,6 +125,23 @@ class Swtpm:
         self.pid = None
 
 
+@contextlib.contextmanager
+def on_cpus(cpus: set[int] | None):
+    """Run the block (and every process it starts) on ``cpus``; None = leave as is.
+
+    vmsim pins its CPU thread and the swtpm it spawns to one CPU by default, so the
+    like-for-like raw figure is a client and swtpm sharing one CPU too."""
+    if cpus is None:
+        yield
+        return
+    old = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cpus)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, old)
+
+
 def start_server_swtpm(workdir: Path, flags: str) -> tuple[Swtpm, Path]:
     """swtpm with a data socket only, bhyve style: what `-l tpm,swtpm,SOCK` attaches to."""
     sock = workdir / "tpm.sock"
@@ -305,7 +322,8 @@ def print_table(fig: dict[str, Any], series: list[Series], args: argparse.Namesp
     print(f"TPM2_GetRandom({RANDOM_BYTES}) per command: n={s} vs n={n}, repeat={args.repeat}, "
           f"{os.cpu_count()} CPUs, running on CPUs {','.join(map(str, cpus))}")
     print(f"  raw    = Python -> swtpm UNIX socket, {n} commands per loop, median of "
-          f"{args.repeat} loops")
+          f"{args.repeat} loops; 'one CPU' = client and swtpm share a CPU, as vmsim and "
+          "its swtpm do")
     print("  vmsim  = (median T(n) - median T(small)) / (n - small), whole CLI process")
     print("  QEMU   = same differencing, qemu-system-x86_64 -M q35 (TCG) + tpm-crb + swtpm")
     print()
@@ -314,8 +332,11 @@ def print_table(fig: dict[str, Any], series: list[Series], args: argparse.Namesp
     print(hdr)
     print("-" * len(hdr))
     raw = fig["raw_per_command_s"]
-    raw_rng = f"{min(fig['raw_loops_s']) / n * 1e6:.1f}-{max(fig['raw_loops_s']) / n * 1e6:.1f}"
-    print(f"{'raw swtpm socket':26}{us(raw):>10}  {raw_rng:>17}")
+    for label, key, loops in (("raw socket, one CPU", "raw_per_command_s", "raw_loops_s"),
+                              ("raw socket, any CPU", "raw_any_cpu_per_command_s",
+                               "raw_any_cpu_loops_s")):
+        rng = f"{min(fig[loops]) / n * 1e6:.1f}-{max(fig[loops]) / n * 1e6:.1f}"
+        print(f"{label:26}{us(fig[key]):>10}  {rng:>17}")
     for se in series:
         lo, hi = se.per_command_range(s, n)
         rng = f"{lo * 1e6:.1f}-{hi * 1e6:.1f}"
@@ -323,9 +344,9 @@ def print_table(fig: dict[str, Any], series: list[Series], args: argparse.Namesp
               f"  {spread(se.large):>26}")
     print()
     vm = fig["vmsim_per_command_s"]
-    print(f"vmsim / raw    = {fig['ratio_vmsim_raw']:.2f}x")
+    print(f"vmsim / raw (one CPU)      = {fig['ratio_vmsim_raw']:.2f}x")
     if fig.get("qemu_per_command_s") is not None:
-        print(f"vmsim / QEMU   = {fig['ratio_vmsim_qemu']:.2f}x")
+        print(f"vmsim / QEMU (its best)    = {fig['ratio_vmsim_qemu']:.2f}x")
     print(f"whole run (start to exit, median of n={s} runs): vmsim {fig['vmsim_whole_run_s']:.3f} s"
           + (f", QEMU {fig['qemu_whole_run_s']:.3f} s" if fig.get("qemu_whole_run_s") else ""))
     if fig.get("vmsim_in_run_per_command_s"):
@@ -404,15 +425,20 @@ def run(args: argparse.Namespace, vmsim: list[str],
     timeout = 30 + n * 0.02
     owned: list[Swtpm] = []
     try:
-        raw_tpm, raw_sock = start_server_swtpm(top / "raw", "not-need-init")
-        owned.append(raw_tpm)
-        raw_loop(raw_sock, min(n, 200))  # warm-up: first-touch costs in swtpm and Python
-        raw_loops = [raw_loop(raw_sock, n) for _ in range(args.repeat)]
-        raw_tpm.stop()
+        one_cpu = {min(os.sched_getaffinity(0))}
+        raw_loops: dict[str, list[float]] = {}
+        for label, cpus in (("one", one_cpu), ("any", None)):
+            with on_cpus(cpus):
+                raw_tpm, raw_sock = start_server_swtpm(top / f"raw-{label}", "not-need-init")
+                owned.append(raw_tpm)
+                raw_loop(raw_sock, min(n, 200))  # warm-up: first touches in swtpm, Python
+                raw_loops[label] = [raw_loop(raw_sock, n) for _ in range(args.repeat)]
+                raw_tpm.stop()
 
         spawned = Series("vmsim (spawned swtpm)")
         attached = Series("vmsim -l (bench swtpm)")
-        qemu = Series("QEMU 7.2 tpm-crb")
+        qemu = Series("QEMU 7.2 tpm-crb, any CPU")
+        qemu1 = Series("QEMU 7.2 tpm-crb, one CPU")
         lpc = None
         if not args.no_attached:
             att_tpm, att_sock = start_server_swtpm(top / "attached",
@@ -433,19 +459,23 @@ def run(args: argparse.Namespace, vmsim: list[str],
                 for count, bucket in ((s, attached.small), (n, attached.large)):
                     bucket.append(vmsim_run(vmsim, args.guest, count, timeout, vdir, lpc)[0])
             if not args.no_qemu:
-                for count, bucket in ((s, qemu.small), (n, qemu.large)):
-                    bucket.append(qemu_run(args.qemu, args.guest, count, timeout,
-                                           top / f"qemu-{r}-{count}"))
+                for series, cpus in ((qemu, None), (qemu1, one_cpu)):
+                    for count, bucket in ((s, series.small), (n, series.large)):
+                        with on_cpus(cpus):
+                            bucket.append(qemu_run(args.qemu, args.guest, count, timeout,
+                                                   top / f"qemu-{r}-{count}-{len(bucket)}"))
             print(f"  round {r + 1}/{args.repeat} done", file=sys.stderr, flush=True)
     finally:
         for tpm in owned:
             tpm.stop()
 
-    raw_pc = statistics.median(raw_loops) / n
+    raw_pc = statistics.median(raw_loops["one"]) / n
     vm_pc = spawned.per_command(s, n)
     fig: dict[str, Any] = {
-        "raw_loops_s": raw_loops,
+        "raw_loops_s": raw_loops["one"],
+        "raw_any_cpu_loops_s": raw_loops["any"],
         "raw_per_command_s": raw_pc,
+        "raw_any_cpu_per_command_s": statistics.median(raw_loops["any"]) / n,
         "vmsim_per_command_s": vm_pc,
         "vmsim_whole_run_s": statistics.median(spawned.small),
         "vmsim_in_run_per_command_s": in_run.per_command(s, n),
@@ -459,8 +489,11 @@ def run(args: argparse.Namespace, vmsim: list[str],
         fig["vmsim_attached_per_command_s"] = attached.per_command(s, n)
         fig["vmsim_attached_whole_run_s"] = statistics.median(attached.small)
     if not args.no_qemu:
-        series.append(qemu)
-        q_pc = qemu.per_command(s, n)
+        series += [qemu, qemu1]
+        # Compare with QEMU's better placement: the conservative reading of the target.
+        q_pc = min(qemu.per_command(s, n), qemu1.per_command(s, n))
+        fig.update(qemu_any_cpu_per_command_s=qemu.per_command(s, n),
+                   qemu_one_cpu_per_command_s=qemu1.per_command(s, n))
         fig.update(qemu_per_command_s=q_pc, qemu_whole_run_s=statistics.median(qemu.small),
                    ratio_vmsim_qemu=vm_pc / q_pc, target_qemu_ok=vm_pc < q_pc)
     fig["runs_s"] = {se.name: {"small": se.small, "large": se.large} for se in series}

@@ -68,3 +68,30 @@ def test_guest_exit_values_above_119_are_clamped_and_reported(tmp_path):
                   str(report))
     assert p.returncode == 119
     assert json.loads(report.read_text())["guest_exit_value"] == 200
+
+
+def test_a_bug_in_a_device_model_surfaces_instead_of_being_swallowed():
+    """Device callbacks run under libunicorn; an unexpected exception must not vanish."""
+    from conftest import guest
+
+    from vmsim import firmware
+    from vmsim.devices.tpm_common import TPM_BASE
+    from vmsim.loader import load_elf
+    from vmsim.machine import Machine
+    from vmsim.trace import Recorder
+
+    class Broken:
+        name = "broken"
+        size = 0x5000
+
+        def read(self, offset: int, size: int) -> int:
+            raise RuntimeError(f"model bug at {offset:#x}")
+
+        def write(self, offset: int, size: int, value: int) -> None:
+            raise RuntimeError(f"model bug at {offset:#x}")
+
+    m = Machine(load_elf(guest("crb-linux")), 64 << 20, Recorder())
+    m.bus.add_mmio(TPM_BASE, Broken())
+    m.load(firmware.build(firmware.get_firmware("acpi"), "crb", 64 << 20), "")
+    with pytest.raises(RuntimeError, match="model bug at"):
+        m.run(timeout=30)

@@ -14,6 +14,7 @@ from typing import Protocol
 from unicorn import UC_HOOK_INSN, UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE, Uc
 from unicorn.x86_const import UC_X86_INS_IN, UC_X86_INS_OUT, UC_X86_REG_RIP
 
+from vmsim._fast_mmio import MmioMapper
 from vmsim.stop import MachineStop, Stop
 from vmsim.trace import MmioAccess, ProtocolWarning, Recorder
 
@@ -50,6 +51,7 @@ class Bus:
         self.trace = trace
         self.stopped = False
         self.windows: list[tuple[int, MmioDevice]] = []
+        self.mmio = MmioMapper(uc)
         self._ports: dict[int, PortDevice] = {}
         uc.hook_add(UC_HOOK_INSN, self._port_in, None, 1, 0, UC_X86_INS_IN)
         uc.hook_add(UC_HOOK_INSN, self._port_out, None, 1, 0, UC_X86_INS_OUT)
@@ -71,7 +73,7 @@ class Bus:
         dev_read, dev_write = device.read, device.write
 
         # The two callbacks are the hottest code in vmsim: keep them flat.
-        def read_cb(uc: Uc, offset: int, size: int, _ud: object) -> int:
+        def read_cb(offset: int, size: int) -> int:
             if self.stopped:
                 return 0
             try:
@@ -85,7 +87,7 @@ class Bus:
                 self._trace(device, "R", offset, size, value)
             return value
 
-        def write_cb(uc: Uc, offset: int, size: int, value: int, _ud: object) -> None:
+        def write_cb(offset: int, size: int, value: int) -> None:
             if self.stopped:
                 return
             rec.mmio_accesses += 1
@@ -97,7 +99,7 @@ class Bus:
             except MachineStop as s:
                 self._stop(s.stop, in_mmio=True)
 
-        self.uc.mmio_map(base, device.size, read_cb, None, write_cb, None)
+        self.mmio.map(base, device.size, read_cb, write_cb)
         # Without a memory hook over the window, RIP read inside an MMIO callback is the
         # start of the translation block (reference/unicorn.md); this no-op hook makes it
         # exact. It costs ~0.8 us per access, so it is installed only when something

@@ -186,6 +186,8 @@ class Machine:
             thread.join()
             os.close(wake_r)
             os.close(wake_w)
+        if self.bus.mmio.error is not None:  # a bug in a device model: let it surface
+            raise self.bus.mmio.error
         if self.stop is None:
             self._on_stop(fired[0] if fired else Stop(
                 StopReason.HALT, "the guest halted (HLT) without writing an exit value"))

@@ -8,6 +8,7 @@ have handlers. Peers' differences come from the Profile, never from branches on 
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 
 from vmsim.devices.access_policy import unexpected_access
@@ -23,6 +24,8 @@ __all__ = ["BUFFER_SIZE", "CRB_REGISTERS", "DATA_BUFFER", "TpmCrb"]
 DATA_BUFFER = 0x80
 BUFFER_SIZE = LOCALITY_WINDOW - DATA_BUFFER  # 0xF80 = 3968 bytes
 TPM_RC_COMMAND_SIZE = 0x142
+_UNPACK = {n: struct.Struct(f"<{c}").unpack_from for n, c in ((1, "B"), (2, "H"), (4, "I"),
+                                                             (8, "Q"))}
 
 A = Access
 CRB_REGISTERS = RegisterMap("CRB", DATA_BUFFER, (
@@ -127,8 +130,7 @@ class TpmCrb:
         if offset % size or (self._end_rule and off + size >= LOCALITY_WINDOW):
             self._check_shape(offset, size, "R", 0)
         if off >= DATA_BUFFER and off + size <= LOCALITY_WINDOW:
-            b = off - DATA_BUFFER
-            return int.from_bytes(self.buffer[b:b + size], "little")
+            return _UNPACK[size](self.buffer, off - DATA_BUFFER)[0]
         reg = self._at[off] if off < DATA_BUFFER else None
         if reg is not None and reg.offset == off and reg.width == size:
             return self._value(reg, loc)
