@@ -186,6 +186,25 @@ int guest_main(const char *cmdline)
 		printf(TAG "ERROR getrandom: malformed response header\n");
 		return EXIT_TRANSPORT;
 	}
+	if (r.rc == TPM_RC_INITIALIZE) {
+		/* NetBSD relies on the firmware's TPM2_Startup. Firmware that did
+		 * not send one (vmsim's plain acpi profile) leaves the TPM
+		 * unstarted: send Startup(CLEAR) in its place, say so, retry. */
+		printf(TAG "TPM not started by firmware (TPM_RC_INITIALIZE): "
+		       "sending Startup(CLEAR) as firmware would\n");
+		len = tpm2_build_startup(cmd_buf, sizeof(cmd_buf), TPM_SU_CLEAR);
+		err = tis_transmit(&tis, cmd_buf, len, rsp_buf, sizeof(rsp_buf), &rsp_len);
+		if (err)
+			return transport_error("startup", err);
+		len = tpm2_build_get_random(cmd_buf, sizeof(cmd_buf), RANDOM_BYTES);
+		err = tis_transmit(&tis, cmd_buf, len, rsp_buf, sizeof(rsp_buf), &rsp_len);
+		if (err)
+			return transport_error("getrandom", err);
+		if (tpm2_rsp_begin(&r, rsp_buf, rsp_len) != 0) {
+			printf(TAG "ERROR getrandom: malformed response header\n");
+			return EXIT_TRANSPORT;
+		}
+	}
 	if (r.rc != TPM_RC_SUCCESS) {
 		printf(TAG "FAIL getrandom rc=0x%03x %s\n", r.rc, tpm2_rc_name(r.rc));
 		return EXIT_TPM_FAIL;

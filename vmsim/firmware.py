@@ -29,6 +29,7 @@ class FirmwareProfile:
     description: str
     tpm2_table: bool
     dsdt_tpm_device: bool
+    stage: Path | None = None  # firmware-stage program run before the guest
 
 
 def firmware_profiles() -> dict[str, FirmwareProfile]:
@@ -38,9 +39,10 @@ def firmware_profiles() -> dict[str, FirmwareProfile]:
         with path.open("rb") as f:
             data = tomllib.load(f)
         try:
+            stage = data.get("stage")
             out[path.stem] = FirmwareProfile(
                 path.stem, str(data["description"]), bool(data["tpm2_table"]),
-                bool(data["dsdt_tpm_device"]))
+                bool(data["dsdt_tpm_device"]), FIRMWARE_DIR / stage if stage else None)
         except KeyError as e:
             raise VmsimError(f"firmware profile {path}: missing key {e}") from None
     return out
@@ -50,7 +52,11 @@ def get_firmware(name: str) -> FirmwareProfile:
     profiles = firmware_profiles()
     if name not in profiles:
         raise VmsimError(f"unknown firmware {name!r}; choose one of: {', '.join(profiles)}")
-    return profiles[name]
+    prof = profiles[name]
+    if prof.stage is not None and not prof.stage.is_file():
+        raise VmsimError(f"firmware {name}: stage program {prof.stage} is not built; "
+                         "run 'make guests'")
+    return prof
 
 
 @dataclass(frozen=True)

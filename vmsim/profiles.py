@@ -50,6 +50,15 @@ class Profile:
     intf_id: int = 0x0000_1014_0002_5911
     loc_state_reset: int = 0x81
     localities: int = 5
+    # Interfaces this peer offers (-o tpm.intf=...).
+    interfaces: frozenset[str] = frozenset({"crb", "tis"})
+    # FIFO/TIS identification, as the peer reports it.
+    fifo_intf_capability: int = 0x30000697  # interface version 3 (PTP FIFO, TPM 2.0)
+    fifo_interface_id: int = 0x00002100  # type 0 FIFO, capLocality, capFIFO
+    fifo_did_vid: int = 0x00011014
+    fifo_rid: int = 0x01
+    # Largest burstCount the FIFO announces (0 = whatever fits in the buffer, as QEMU).
+    fifo_burst_max: int = 0
 
     @property
     def can_stop(self) -> bool:
@@ -102,6 +111,7 @@ BHYVE_2024 = replace(
     writable=frozenset({"CMD_SIZE", "CMD_LADDR", "CMD_HADDR", "RSP_SIZE", "RSP_ADDR"}),
     cancel="ignore",
     intf_id=0x0000_1014_0002_5811,
+    interfaces=frozenset({"crb"}),
 )
 
 BHYVE = replace(
@@ -142,6 +152,7 @@ CLOUD_HYPERVISOR = replace(
     locality_gated=frozenset({"CTRL_START"}),
     intf_id=0x0000_1014_0002_5811,
     loc_state_reset=0x80,
+    interfaces=frozenset({"crb"}),
 )
 
 PROFILES: dict[str, Profile] = {

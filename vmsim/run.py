@@ -19,17 +19,18 @@ from vmsim.devices.debugcon import Debugcon
 from vmsim.devices.pm_timer import PmTimer
 from vmsim.devices.tpm_common import TPM_BASE
 from vmsim.devices.tpm_crb import TpmCrb
+from vmsim.devices.tpm_fifo import TpmFifo
 from vmsim.errors import VmsimError
 from vmsim.guests import resolve_guest
 from vmsim.loader import load_elf
 from vmsim.machine import Machine
 from vmsim.profiles import get_profile, with_policy
 from vmsim.report import build_report, render_stop, write_report
-from vmsim.stop import Stop
+from vmsim.stop import Stop, StopReason
 from vmsim.tpm.swtpm import SpawnedSwtpm, SwtpmBackend
 from vmsim.trace import Recorder, text_sink
 
-INTERFACES = ("crb",)
+INTERFACES: dict[str, type[TpmCrb] | type[TpmFifo]] = {"crb": TpmCrb, "tis": TpmFifo}
 
 
 @dataclass
@@ -125,10 +126,16 @@ def run_guest(cfg: RunConfig, console: IO[bytes] | None = None) -> RunResult:
         cfg.timeout = None
     image = load_elf(resolve_guest(cfg.guest))
     profile = with_policy(get_profile(cfg.profile), cfg.unknown_access)  # type: ignore[arg-type]
+    if cfg.interface not in profile.interfaces:
+        raise VmsimError(f"profile {profile.name} has no {cfg.interface} interface (the peer "
+                         f"offers {', '.join(sorted(profile.interfaces))}); pick another "
+                         "profile or -o tpm.intf")
     firmware = fw.get_firmware(cfg.firmware)
+    stage = load_elf(str(firmware.stage)) if firmware.stage else None
     ram = cfg.mem_mib << 20
 
     out = console if console is not None else sys.stdout.buffer
+    started = time.monotonic()
     trace_file: IO[str] | None = None
     old_affinity: set[int] | None = None
     spawned: SpawnedSwtpm | None = None
@@ -155,19 +162,29 @@ def run_guest(cfg: RunConfig, console: IO[bytes] | None = None) -> RunResult:
                 old_affinity = os.sched_getaffinity(0)
                 os.sched_setaffinity(0, {cpu})
         assert backend is not None
-        machine = Machine(image, ram, recorder, trace=sink,
-                          exact_rip=sink is not None or profile.can_stop)
-        debugcon = Debugcon(out)
+        exact_rip = sink is not None or profile.can_stop
+        tpm = INTERFACES[cfg.interface](backend, profile, recorder)
         timer = PmTimer()
-        for dev in (debugcon, DebugExit(), timer):
-            machine.bus.add_ports(dev)
-        tpm = TpmCrb(backend, profile, recorder)
-        machine.bus.add_mmio(TPM_BASE, tpm)
-        machine.load(fw.build(firmware, cfg.interface, ram), cfg.cmdline)
+        tables = fw.build(firmware, cfg.interface, ram)
+        debugcon = Debugcon(out)
         with _Signals() as signals:
-            if cfg.timeout is not None:
-                backend.set_deadline(time.monotonic() + cfg.timeout)
-            stop = machine.run(cfg.timeout, interrupt_fd=signals.read_fd)
+            deadline = None if cfg.timeout is None else time.monotonic() + cfg.timeout
+            backend.set_deadline(deadline)
+            stop = None
+            if stage is not None:
+                # The firmware stage runs first on the same devices, as firmware does.
+                stage_con = Debugcon(sys.stderr.buffer)
+                m = _machine(stage, ram, recorder, sink, exact_rip, tpm, timer, stage_con)
+                m.load(tables, "")
+                stop = m.run(_left(deadline), interrupt_fd=signals.read_fd)
+                if stop.reason is StopReason.EXIT:
+                    stop = None  # firmware finished (found a TPM or not): boot the guest
+            if stop is None:
+                machine = _machine(image, ram, recorder, sink, exact_rip, tpm, timer,
+                                   debugcon)
+                machine.load(tables, cfg.cmdline)
+                stop = machine.run(_left(deadline), interrupt_fd=signals.read_fd)
+            wall = time.monotonic() - started
         out.flush()
         report = build_report(
             stop, guest=image.path, profile=profile.name, interface=cfg.interface,
@@ -175,7 +192,7 @@ def run_guest(cfg: RunConfig, console: IO[bytes] | None = None) -> RunResult:
             counts={"mmio_accesses": recorder.mmio_accesses,
                     "port_accesses": recorder.port_accesses,
                     "tpm_commands": recorder.tpm_commands},
-            warnings=recorder.warning_list(), wall_seconds=machine.wall_seconds,
+            warnings=recorder.warning_list(), wall_seconds=wall,
             virtual_seconds=timer.virtual_seconds)
         if cfg.report_json:
             try:
@@ -192,6 +209,20 @@ def run_guest(cfg: RunConfig, console: IO[bytes] | None = None) -> RunResult:
             backend.close()
         if trace_file is not None:
             trace_file.close()
+
+
+def _machine(image, ram: int, recorder: Recorder, sink, exact_rip: bool,
+             tpm: TpmCrb | TpmFifo, timer: PmTimer, console: Debugcon) -> Machine:
+    """A CPU with the run's devices attached: the same device objects for every stage."""
+    m = Machine(image, ram, recorder, trace=sink, exact_rip=exact_rip)
+    for dev in (console, DebugExit(), timer):
+        m.bus.add_ports(dev)
+    m.bus.add_mmio(TPM_BASE, tpm)
+    return m
+
+
+def _left(deadline: float | None) -> float | None:
+    return None if deadline is None else max(0.001, deadline - time.monotonic())
 
 
 def print_stop(stop: Stop, stream: IO[str] | None = None) -> None:

@@ -16,14 +16,13 @@ from vmsim.devices.registers import Access, Field, Register, RegisterMap
 from vmsim.devices.tpm_common import LOCALITY_WINDOW, TPM_BASE, execute
 from vmsim.profiles import Profile
 from vmsim.tpm.backend import TpmBackend
-from vmsim.tpm.commands import HEADER_SIZE, error_response
+from vmsim.tpm.commands import HEADER_SIZE, TPM_RC_COMMAND_SIZE, error_response
 from vmsim.trace import ProtocolWarning, Recorder, TpmCommand
 
 __all__ = ["BUFFER_SIZE", "CRB_REGISTERS", "DATA_BUFFER", "TpmCrb"]
 
 DATA_BUFFER = 0x80
 BUFFER_SIZE = LOCALITY_WINDOW - DATA_BUFFER  # 0xF80 = 3968 bytes
-TPM_RC_COMMAND_SIZE = 0x142
 _UNPACK = {n: struct.Struct(f"<{c}").unpack_from for n, c in ((1, "B"), (2, "H"), (4, "I"),
                                                              (8, "Q"))}
 

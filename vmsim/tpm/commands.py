@@ -12,6 +12,7 @@ from typing import ClassVar
 TPM_ST_NO_SESSIONS = 0x8001
 TPM_ST_SESSIONS = 0x8002
 HEADER_SIZE = 10
+TPM_RC_COMMAND_SIZE = 0x142
 
 COMMAND_CODES: dict[int, str] = {
     0x11F: "NV_UndefineSpace", 0x12A: "NV_DefineSpace", 0x131: "CreatePrimary",
