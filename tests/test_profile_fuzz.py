@@ -14,6 +14,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from vmsim.devices.registers import Access
 from vmsim.devices.tpm_crb import CRB_REGISTERS, TpmCrb
+from vmsim.devices.tpm_fifo import FIFO_REGISTERS, FifoState, TpmFifo
 from vmsim.profiles import PROFILES, Profile, with_policy
 from vmsim.stop import MachineStop, StopReason
 from vmsim.tpm.swtpm import SpawnedSwtpm
@@ -30,17 +31,25 @@ def backend():
     tpm.close()
 
 
-def machine_for(profile: Profile, backend) -> type[RuleBasedStateMachine]:
-    fixed = [r for r in CRB_REGISTERS.registers
+FIXED = {"crb": ("INTF_ID", "CMD_SIZE", "CMD_LADDR", "CMD_HADDR", "RSP_SIZE", "RSP_ADDR",
+                 "CTRL_EXT"),
+         "tis": ("INTF_CAPABILITY", "INTERFACE_ID", "DID_VID", "RID")}
+PROTOCOL = {"crb": ("LOC_CTRL", "CTRL_REQ", "CTRL_START", "CTRL_CANCEL"),
+            "tis": ("ACCESS", "STS", "DATA_FIFO")}
+
+
+def machine_for(profile: Profile, interface: str, backend) -> type[RuleBasedStateMachine]:
+    regmap = CRB_REGISTERS if interface == "crb" else FIFO_REGISTERS
+    device = TpmCrb if interface == "crb" else TpmFifo
+    fixed = [r for r in regmap.registers
              if r.access is Access.RO and r.name not in profile.writable
-             and r.name in ("INTF_ID", "CMD_SIZE", "CMD_LADDR", "CMD_HADDR", "RSP_SIZE",
-                            "RSP_ADDR", "CTRL_EXT")]
+             and r.name in FIXED[interface]]
 
     class CrbAccesses(RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
-            self.dev = TpmCrb(backend, profile, Recorder())
-            self.baseline = {r.name: self.dev._value(r, 0) for r in fixed}
+            self.dev = device(backend, profile, Recorder())
+            self.baseline = {r.name: self.dev.read(r.offset, r.width) for r in fixed}
             self.stopped = False
 
         def _do(self, fn, *args) -> None:
@@ -67,12 +76,13 @@ def machine_for(profile: Profile, backend) -> type[RuleBasedStateMachine]:
             self._do(self.dev.write, offset, width, value & ((1 << (8 * width)) - 1))
 
         @precondition(lambda self: not self.stopped)
-        @rule(loc=st.integers(0, 4), reg=st.sampled_from(
-            ["LOC_CTRL", "CTRL_REQ", "CTRL_START", "CTRL_CANCEL"]),
-            value=st.sampled_from([0, 1, 2, 3, 4, 8]))
+        @rule(loc=st.integers(0, 4), reg=st.sampled_from(PROTOCOL[interface]),
+              value=st.sampled_from([0, 1, 2, 3, 4, 8, 0x20, 0x40, 0x80]))
         def protocol_write(self, loc: int, reg: str, value: int) -> None:
             """Bias towards the registers with side effects so state really moves."""
-            self._do(self.dev.write, (loc << 12) + CRB_REGISTERS[reg].offset, 4, value)
+            r = regmap[reg]
+            self._do(self.dev.write, (loc << 12) + r.offset, min(r.width, 4) if reg != "ACCESS"
+                     else 1, value)
 
         @precondition(lambda self: self.stopped)
         @rule()
@@ -83,22 +93,33 @@ def machine_for(profile: Profile, backend) -> type[RuleBasedStateMachine]:
         @invariant()
         def read_only_registers_keep_their_values(self) -> None:
             for r in fixed:
-                assert self.dev._value(r, 0) == self.baseline[r.name], r.name
+                assert self.dev.read(r.offset, r.width) == self.baseline[r.name], r.name
 
         @invariant()
-        def loc_state_is_well_formed(self) -> None:
-            v = self.dev._read_loc_state(0)
-            assert v & 0x80
-            assert ((v >> 2) & 7) < profile.localities
-            assert bool(v & 2) == (self.dev.active is not None)
-            assert not self.dev.started  # commands always complete
+        def locality_state_is_well_formed(self) -> None:
+            if interface == "crb":
+                v = self.dev._read_loc_state(0)
+                assert v & 0x80
+                assert ((v >> 2) & 7) < profile.localities
+                assert bool(v & 2) == (self.dev.active is not None)
+                assert not self.dev.started  # commands always complete
+            else:
+                actives = [loc for loc in range(profile.localities)
+                           if self.dev._read_access(loc) & 0x20]
+                assert len(actives) <= 1
+                assert all(self.dev._read_access(loc) & 0x80 for loc in range(5))
+                assert self.dev.state is not FifoState.EXECUTION
 
     return CrbAccesses
 
 
-@pytest.mark.parametrize("name", sorted(CANDIDATES))
-def test_random_access_sequences(name, backend):
-    sm = machine_for(CANDIDATES[name], backend)
+CASES = [(name, intf) for name, p in sorted(CANDIDATES.items())
+         for intf in sorted(p.interfaces)]
+
+
+@pytest.mark.parametrize("name,interface", CASES)
+def test_random_access_sequences(name, interface, backend):
+    sm = machine_for(CANDIDATES[name], interface, backend)
     sm.TestCase.settings = settings(max_examples=60, stateful_step_count=40, deadline=None,
                                     suppress_health_check=[HealthCheck.too_slow])
     sm.TestCase().runTest()

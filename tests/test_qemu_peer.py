@@ -34,3 +34,18 @@ def test_crb_linux_prints_the_same_on_vmsim_and_qemu(qemu_crb_linux, profile):
     assert comparable(ours.stdout) == comparable(qemu_crb_linux.console)
     assert "crb-linux: PASS" in comparable(ours.stdout)
     assert any(line.startswith("crb-linux: reg ") for line in comparable(ours.stdout))
+
+
+def tis_comparable(console: str) -> list[str]:
+    return [line for line in console.splitlines() if line.startswith("tis-netbsd:")
+            and not line.startswith(("tis-netbsd: result random ",
+                                     "tis-netbsd: TPM not started by firmware"))]
+
+
+def test_tis_netbsd_prints_the_same_on_vmsim_and_qemu_tpm_tis():
+    peer = run_on_qemu(guest("tis-netbsd"), device="tpm-tis")
+    assert peer.guest_status == 0, peer.console
+    ours = run_vmsim("run", "tis-netbsd", "-o", "tpm.intf=tis", "--profile", "qemu")
+    assert ours.returncode == 0, ours.stderr
+    assert tis_comparable(ours.stdout) == tis_comparable(peer.console)
+    assert "tis-netbsd: PASS" in tis_comparable(ours.stdout)
