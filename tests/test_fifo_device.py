@@ -89,9 +89,9 @@ def test_sts_and_fifo_of_a_locality_that_is_not_active_read_all_ones(tis):
 
 def test_transmit_byte_by_byte_follows_the_ptp(tis):
     grant(tis)
-    assert sts(tis) & (VALID | READY) == VALID  # idle: not ready yet
+    assert sts(tis) & (VALID | READY) == 0  # idle: not ready yet
     tis.write(STS, 1, READY)
-    assert sts(tis) & (VALID | READY) == VALID | READY
+    assert sts(tis) & (VALID | READY) == READY  # stsValid only once data moves (as QEMU)
     start = burst(tis)
     assert start > 0
     for i, byte in enumerate(GET_RANDOM_8):
@@ -173,6 +173,23 @@ def test_relinquish_returns_the_tpm_to_idle(tis):
     tis.write(STS, 1, READY)
     tis.write(ACCESS, 1, 0x20)
     assert tis.state is FifoState.IDLE
+
+
+def test_interface_selector_lock_is_set_once():
+    dev = TpmFifo(None, SPEC, Recorder())  # type: ignore[arg-type]
+    iid = dev.read(REG["INTERFACE_ID"], 4)
+    dev.write(REG["INTERFACE_ID"], 4, 0)
+    dev.write(REG["INTERFACE_ID"], 4, 1 << 19)  # SeaBIOS locks the FIFO selection
+    assert dev.read(REG["INTERFACE_ID"], 4) == iid | (1 << 19)
+    dev.write(REG["INTERFACE_ID"], 4, 0)
+    assert dev.read(REG["INTERFACE_ID"], 4) == iid | (1 << 19)
+
+
+def test_one_byte_registers_read_zero_above_their_byte():
+    dev = TpmFifo(None, SPEC, Recorder())  # type: ignore[arg-type]
+    assert dev.read(REG["ACCESS"], 4) == 0x81
+    assert dev.read(REG["RID"], 4) == 0x01
+    assert dev.recorder.warning_list() == []
 
 
 def test_qemu_profile_reports_qemu_identification():

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 
-from conftest import run_vmsim
+from conftest import manufacturer, pcr_read_sha256, run_vmsim
+from test_crb_linux_e2e import EXPECTED_PCR16
 
 
 def test_tis_netbsd_attaches_to_the_fifo_and_gets_64_random_bytes():
@@ -39,3 +41,32 @@ def test_firmware_command_lists_the_profiles():
     p = run_vmsim("firmware")
     names = {line.split()[0] for line in p.stdout.splitlines()}
     assert {"acpi", "no-tpm2"} <= names
+
+
+def test_tis_linux_results_match_swtpm_read_independently(swtpm_server):
+    p = run_vmsim("run", "tis-linux", "-o", "tpm.intf=tis", "-l",
+                  f"tpm,swtpm,{swtpm_server.socket}")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert f"tis-linux: result pcr-read 16 sha256={EXPECTED_PCR16.hex()}" in p.stdout
+    assert pcr_read_sha256(swtpm_server.socket, 16) == EXPECTED_PCR16
+    mfr = manufacturer(swtpm_server.socket)
+    assert f"tis-linux: result manufacturer {mfr:#010x}" in p.stdout
+
+
+def test_seabios_firmware_starts_the_tpm_before_the_guest():
+    p = run_vmsim("run", "crb-linux", "--firmware", "seabios")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "crb-linux: result startup rc=0x100 TPM_RC_INITIALIZE" in p.stdout
+    assert "seabios-stage: done: CRB" in p.stderr  # the stage's console goes to stderr
+    assert "seabios-stage" not in p.stdout
+
+
+def test_seabios_intf_id_writes_kill_a_bhyve_vm(tmp_path):
+    report = tmp_path / "r.json"
+    p = run_vmsim("run", "crb-linux", "--firmware", "seabios", "--profile", "bhyve",
+                  "--report-json", str(report))
+    assert p.returncode == 120, p.stdout + p.stderr
+    fault = json.loads(report.read_text())["fault"]
+    assert (fault["register"], fault["offset"], fault["width"], fault["direction"],
+            fault["value"]) == ("INTF_ID", 0x30, 4, "write", 0x00020000)
+    assert "crb-linux" not in p.stdout  # the VM died in firmware, before the guest

@@ -27,15 +27,18 @@ STS_FAMILY_TPM2 = 1 << 26
 
 A = Access
 FIFO_REGISTERS = RegisterMap("FIFO", LOCALITY_WINDOW, (
-    Register("ACCESS", 0x00, 1, A.CMD, 0x81, (
+    # ACCESS, INT_VECTOR and RID are 1-byte registers; their 4-byte slots read the
+    # register in the low byte and zeros above (as QEMU), not reserved all-ones.
+    Register("ACCESS", 0x00, 4, A.CMD, 0x81, (
         Field("tpmEstablishment", 0), Field("requestUse", 1), Field("pendingRequest", 2),
         Field("seize", 3), Field("beenSeized", 4), Field("activeLocality", 5),
         Field("tpmRegValidSts", 7))),
-    Register("INT_ENABLE", 0x08, 4, A.RW, 0, (
+    # typePolarity resets to low level (0x08), the mode INTF_CAPABILITY advertises.
+    Register("INT_ENABLE", 0x08, 4, A.RW, 0x08, (
         Field("dataAvailIntEnable", 0), Field("stsValidIntEnable", 1),
         Field("localityChangeIntEnable", 2), Field("typePolarity", 3, 2),
         Field("commandReadyEnable", 7), Field("globalIntEnable", 31))),
-    Register("INT_VECTOR", 0x0C, 1, A.RW, 0, (Field("sirqVec", 0, 4),)),
+    Register("INT_VECTOR", 0x0C, 4, A.RW, 0, (Field("sirqVec", 0, 4),)),
     Register("INT_STATUS", 0x10, 4, A.RW1C, 0, (
         Field("dataAvailIntOccured", 0), Field("stsValidIntOccured", 1),
         Field("localityChangeIntOccured", 2), Field("commandReadyIntOccured", 7))),
@@ -52,16 +55,21 @@ FIFO_REGISTERS = RegisterMap("FIFO", LOCALITY_WINDOW, (
         Field("stsValid", 7), Field("burstCount", 8, 16), Field("commandCancel", 24),
         Field("resetEstablishmentBit", 25), Field("tpmFamily", 26, 2))),
     Register("DATA_FIFO", 0x24, 4, A.CMD, 0),
-    Register("INTERFACE_ID", 0x30, 4, A.RO, 0, (
+    Register("INTERFACE_ID", 0x30, 4, A.CMD, 0, (
         Field("InterfaceType", 0, 4), Field("InterfaceVersion", 4, 4),
         Field("CapLocality", 8), Field("CapTIS", 11), Field("CapCRB", 12),
         Field("CapFIFO", 13), Field("CapIFRes", 15, 2), Field("InterfaceSelector", 17, 2),
         Field("IntfSelLock", 19))),
     Register("XDATA_FIFO", 0x80, 4, A.CMD, 0),  # and on to 0xBF: every byte is the FIFO
     Register("DID_VID", 0xF00, 4, A.RO, 0, (Field("VID", 0, 16), Field("DID", 16, 16))),
-    Register("RID", 0xF04, 1, A.RO, 0),
+    Register("RID", 0xF04, 4, A.RO, 0),
 ))
 XDATA_END = 0xC0
+# Registers each locality has its own copy of (PTP 6.4: the interrupt registers).
+PER_LOCALITY = ("INT_ENABLE", "INT_VECTOR", "INT_STATUS")
+# Bits a write can change; the rest keep their value. typePolarity stays low level, the
+# only mode INTF_CAPABILITY offers; the SIRQ vector is 4 bits.
+WRITABLE_BITS = {"INT_ENABLE": 0xFFFFFFFF & ~0x18, "INT_VECTOR": 0x0F}
 
 
 class FifoState(enum.Enum):
@@ -92,6 +100,7 @@ class TpmFifo:
         }
         self._handlers: dict[str, Callable[[int, int, int], None]] = {
             "ACCESS": self._write_access, "STS": self._write_sts,
+            "INTERFACE_ID": self._write_interface_id,
         }
         self.reset()
 
@@ -104,7 +113,8 @@ class TpmFifo:
         self.command = bytearray()
         self.response = b""
         self.read_pos = 0
-        self.int_status = [0] * self.profile.localities
+        self.per_loc = {name: [FIFO_REGISTERS[name].reset] * self.profile.localities
+                        for name in PER_LOCALITY}
 
     # -- computed registers ----------------------------------------------------------------
 
@@ -139,8 +149,8 @@ class TpmFifo:
     def _read_sts(self, loc: int) -> int:
         st = self.state
         v = STS_FAMILY_TPM2 | (self._burst() << 8)
-        if st is not FifoState.EXECUTION:
-            v |= 0x80  # stsValid
+        if st in (FifoState.RECEPTION, FifoState.EXECUTION, FifoState.COMPLETION):
+            v |= 0x80  # stsValid: Expect and dataAvail mean something once data moves
         if st is FifoState.READY:
             v |= 0x40
         elif st is FifoState.RECEPTION:
@@ -188,11 +198,15 @@ class TpmFifo:
         handler = self._handlers.get(reg.name)
         if handler is not None:
             handler(loc, v, offset)
-        elif reg.name == "INT_STATUS":
-            self.int_status[loc] &= ~v
+        elif access is A.RW1C:
+            self.per_loc[reg.name][loc] &= ~v
         else:
-            mask = ((1 << (8 * size)) - 1) << shift
-            self._stored[reg.name] = (self._stored[reg.name] & ~mask) | v
+            mask = (((1 << (8 * size)) - 1) << shift) & WRITABLE_BITS.get(reg.name, ~0)
+            store = self.per_loc.get(reg.name)
+            if store is not None:
+                store[loc] = (store[loc] & ~mask) | (v & mask)
+            else:
+                self._stored[reg.name] = (self._stored[reg.name] & ~mask) | (v & mask)
 
     # -- generic paths -----------------------------------------------------------------------
 
@@ -207,8 +221,8 @@ class TpmFifo:
         getter = self._getters.get(reg.name)
         if getter is not None:
             v = getter(loc)
-        elif reg.name == "INT_STATUS":
-            v = self.int_status[loc]
+        elif reg.name in self.per_loc:
+            v = self.per_loc[reg.name][loc]
         else:
             v = self._stored[reg.name]
         return (v >> (8 * (off - reg.offset))) & 0xFF
@@ -297,6 +311,15 @@ class TpmFifo:
         self.command = bytearray()
         self.response = b""
         self.read_pos = 0
+
+    def _write_interface_id(self, loc: int, value: int, offset: int) -> None:
+        """InterfaceSelector can only name FIFO here (no CRB behind it); IntfSelLock
+        (b19) is set-once: firmware locks the choice, as SeaBIOS does."""
+        if value & (1 << 19):
+            self._stored["INTERFACE_ID"] |= 1 << 19
+        if (value >> 17) & 3:
+            self._warn("interface selector names an absent interface", "INTERFACE_ID",
+                       offset, 4, "W", value, "only the FIFO interface exists; ignored")
 
     def _write_sts(self, loc: int, value: int, offset: int) -> None:
         if self.active != loc:
