@@ -60,6 +60,16 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--trace", metavar="FILE",
                    help="write every device access and TPM command, decoded ('-' = stderr)")
 
+    mx = sub.add_parser("matrix", help="run OS guests against every profile, interface and "
+                        "firmware, in parallel, and print the table")
+    mx.add_argument("--guests", nargs="+", metavar="NAME")
+    mx.add_argument("--profiles", nargs="+", metavar="NAME")
+    mx.add_argument("--firmware", nargs="+", metavar="NAME")
+    mx.add_argument("--interfaces", nargs="+", metavar="NAME")
+    mx.add_argument("--jobs", type=int, default=None, help="cells run at once (default: CPUs)")
+    mx.add_argument("--timeout", type=float, default=30.0, help="per cell (default 30 s)")
+    mx.add_argument("--json", metavar="FILE", help="write every cell, fault reports included")
+
     sub.add_parser("guests", help="list built guests")
     sub.add_parser("firmware", help="list firmware profiles")
     pr = sub.add_parser("profiles", help="list device profiles, or show one")
@@ -101,6 +111,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return result.stop.status
 
 
+def _cmd_matrix(args: argparse.Namespace) -> int:
+    from vmsim import matrix
+
+    cells = matrix.plan(args.guests, args.profiles, args.firmware, args.interfaces)
+    jobs = args.jobs or matrix.default_jobs()
+    if jobs < 1:
+        raise VmsimError("--jobs must be at least 1")
+    progress = sys.stderr if sys.stderr.isatty() else None
+    results = matrix.run_matrix(cells, jobs, args.timeout, progress)
+    print(matrix.render(results))
+    if args.json:
+        matrix.write_json(args.json, results)
+    return 0
+
+
 def _cmd_list(kind: str, name: str | None = None) -> int:
     if kind == "guests":
         from vmsim.guests import GUEST_DIR, built_guests
@@ -136,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         if args.command == "run":
             return _cmd_run(args)
+        if args.command == "matrix":
+            return _cmd_matrix(args)
         return _cmd_list(args.command, getattr(args, "name", None))
     except VmsimError as e:
         print(f"vmsim: error: {e}", file=sys.stderr)
