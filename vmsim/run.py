@@ -49,6 +49,7 @@ class RunConfig:
     mem_mib: int = 64
     report_json: str | None = None
     trace: str | None = None
+    trace_format: str = "text"
     cpu: str = "auto"  # CPU for vmsim and the swtpm it starts: auto, none, or a number
 
 
@@ -142,13 +143,13 @@ def run_guest(cfg: RunConfig, console: IO[bytes] | None = None) -> RunResult:
     backend = None
     try:
         if cfg.trace == "-":
-            sink = text_sink(sys.stderr)
+            sink = text_sink(sys.stderr, cfg.trace_format)
         elif cfg.trace:
             try:
                 trace_file = open(cfg.trace, "w")  # noqa: SIM115 - closed in finally
             except OSError as e:
                 raise VmsimError(f"--trace {cfg.trace}: {e.strerror}") from None
-            sink = text_sink(trace_file)
+            sink = text_sink(trace_file, cfg.trace_format)
         else:
             sink = None
         recorder = Recorder(sink=sink)

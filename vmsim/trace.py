@@ -8,6 +8,7 @@ to a sink only when the user asked for a trace.
 from __future__ import annotations
 
 import collections
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -114,9 +115,24 @@ def render_text(rec: object) -> str:
     return str(rec)
 
 
-def text_sink(stream: IO[str]) -> Callable[[object], None]:
+def render_jsonl(rec: object) -> str:
+    """One JSON object per record, for programs: type + the record's fields."""
+    kind = {MmioAccess: "mmio", TpmCommand: "tpm", ProtocolWarning: "warning"}.get(
+        type(rec), "other")
+    data: dict[str, Any] = {"type": kind}
+    for k, v in vars(rec).items():
+        data[k] = v.hex() if isinstance(v, bytes) else v
+    return json.dumps(data, separators=(",", ":"))
+
+
+RENDERERS: dict[str, Callable[[object], str]] = {"text": render_text, "jsonl": render_jsonl}
+
+
+def text_sink(stream: IO[str], fmt: str = "text") -> Callable[[object], None]:
+    render = RENDERERS[fmt]
+
     def emit(rec: object) -> None:
-        stream.write(render_text(rec) + "\n")
+        stream.write(render(rec) + "\n")
         stream.flush()
 
     return emit
