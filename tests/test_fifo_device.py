@@ -152,7 +152,10 @@ def test_bytes_past_command_size_are_dropped(tis):
     assert any(w["kind"] == "FIFO overrun" for w in tis.recorder.warning_list())
 
 
-def test_command_shorter_than_a_header_is_answered_by_the_interface(tis):
+def test_command_shorter_than_a_header_is_answered_by_the_interface(tis, monkeypatch):
+    sent = []
+    real_send = tis.backend.send
+    monkeypatch.setattr(tis.backend, "send", lambda c, loc: sent.append(c) or real_send(c, loc))
     grant(tis)
     tis.write(STS, 1, READY)
     for byte in bytes.fromhex("800100000006"):
@@ -160,7 +163,7 @@ def test_command_shorter_than_a_header_is_answered_by_the_interface(tis):
     tis.write(STS, 1, GO)
     rsp = bytes(tis.read(FIFO, 1) for _ in range(10))
     assert rsp.hex() == "80010000000a00000142"
-    assert tis.recorder.tpm_commands == 0
+    assert sent == []  # swtpm never saw it: it would have waited for the missing bytes
 
 
 def test_reserved_reads_are_all_ones_and_warned(tis):

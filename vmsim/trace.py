@@ -40,6 +40,15 @@ class TpmCommand:
 
 
 @dataclass(frozen=True)
+class BackendEvent:
+    """Something that happened to the TPM behind the interface (loss, reconnect, cancel)."""
+
+    device: str
+    kind: str
+    detail: str
+
+
+@dataclass(frozen=True)
 class ProtocolWarning:
     device: str
     kind: str
@@ -62,7 +71,13 @@ class Recorder:
     port_accesses: int = 0
     tpm_commands: int = 0
     warnings: dict[tuple, dict[str, Any]] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
     sink: Callable[[object], None] | None = None
+
+    def event(self, ev: BackendEvent) -> None:
+        self.events.append({"device": ev.device, "kind": ev.kind, "detail": ev.detail})
+        if self.sink is not None:
+            self.sink(ev)
 
     def command(self, rec: TpmCommand) -> None:
         self.tpm_commands += 1
@@ -109,6 +124,8 @@ def render_text(rec: object) -> str:
         return (f"{rec.device} TPM command loc{rec.locality} {describe_command(rec.command)} "
                 f"{_hex(rec.command)}\n{rec.device} TPM response "
                 f"{describe_response(rec.response)} {_hex(rec.response)}{note}")
+    if isinstance(rec, BackendEvent):
+        return f"{rec.device} BACKEND {rec.kind}: {rec.detail}"
     if isinstance(rec, ProtocolWarning):
         return (f"{rec.device} WARNING {rec.kind}: {rec.direction}{rec.width} "
                 f"{rec.offset:#06x} {rec.register} value {rec.value:#x} ({rec.rule})")
@@ -117,7 +134,8 @@ def render_text(rec: object) -> str:
 
 def render_jsonl(rec: object) -> str:
     """One JSON object per record, for programs: type + the record's fields."""
-    kind = {MmioAccess: "mmio", TpmCommand: "tpm", ProtocolWarning: "warning"}.get(
+    kind = {MmioAccess: "mmio", TpmCommand: "tpm", ProtocolWarning: "warning",
+            BackendEvent: "backend"}.get(
         type(rec), "other")
     data: dict[str, Any] = {"type": kind}
     for k, v in vars(rec).items():

@@ -15,6 +15,7 @@ void crb_init(struct crb *c, uintptr_t base)
 	c->err_reg = NO_REG;
 	c->err_val = 0;
 	c->loc_state = 0;
+	c->timeout_cmd_ms = CRB_TIMEOUT_CMD_MS;
 }
 
 const char *crb_strerror(int err)
@@ -25,11 +26,12 @@ const char *crb_strerror(int err)
 	case CRB_E_CMD_READY: return "cmdReady timed out";
 	case CRB_E_BUFFERS: return "unusable command/response buffer registers";
 	case CRB_E_TOO_BIG: return "command larger than CMD_SIZE";
-	case CRB_E_TIMEOUT: return "command timed out (cancelled)";
+	case CRB_E_TIMEOUT: return "command timed out (cancel requested, START stuck)";
 	case CRB_E_TPMSTS: return "tpmSts set in CTRL_STS";
 	case CRB_E_RSP_LEN: return "bad response length";
 	case CRB_E_GO_IDLE: return "goIdle timed out";
 	case CRB_E_RELINQUISH: return "relinquish timed out";
+	case CRB_E_CANCELLED: return "command timed out (cancelled, response read)";
 	}
 	return "unknown CRB error";
 }
@@ -178,11 +180,14 @@ int crb_wait_complete(struct crb *c, u32 timeout_ms)
 {
 	u32 v;
 
-	if (poll_reg(c, CRB_CTRL_START, CRB_START_INVOKE, 0, timeout_ms, &v)) {
-		crb_write32(c, CRB_CTRL_CANCEL, CRB_CANCEL_INVOKE);
+	if (!poll_reg(c, CRB_CTRL_START, CRB_START_INVOKE, 0, timeout_ms, &v))
+		return CRB_OK;
+	/* Linux crb_cancel(): request cancellation; then wait for the TPM to
+	 * finish the command (START cleared), cancelled or not. */
+	crb_write32(c, CRB_CTRL_CANCEL, CRB_CANCEL_INVOKE);
+	if (poll_reg(c, CRB_CTRL_START, CRB_START_INVOKE, 0, CRB_TIMEOUT_CANCEL_MS, &v))
 		return fail(c, CRB_E_TIMEOUT, CRB_CTRL_START, v);
-	}
-	return CRB_OK;
+	return fail(c, CRB_E_CANCELLED, CRB_CTRL_START, v);
 }
 
 int crb_recv(struct crb *c, u8 *buf, u32 cap, u32 *len)
@@ -212,7 +217,15 @@ int crb_exchange(struct crb *c, const u8 *cmd, u32 len, u8 *rsp, u32 cap, u32 *r
 	*rsp_len = 0;
 	err = crb_send(c, cmd, len);
 	if (!err)
-		err = crb_wait_complete(c, CRB_TIMEOUT_CMD_MS);
+		err = crb_wait_complete(c, c->timeout_cmd_ms ? c->timeout_cmd_ms : CRB_TIMEOUT_CMD_MS);
+	if (err == CRB_E_CANCELLED) {
+		/* START cleared after the cancel request: read what the TPM
+		 * answered, then clear the request (PTP: software writes 0 once
+		 * the TPM has cleared START). */
+		err = crb_recv(c, rsp, cap, rsp_len);
+		crb_write32(c, CRB_CTRL_CANCEL, 0);
+		return err ? err : CRB_E_CANCELLED;   /* err_reg/val: CTRL_START */
+	}
 	if (!err)
 		err = crb_recv(c, rsp, cap, rsp_len);
 	return err;

@@ -12,8 +12,15 @@
  *   send              W4 CTRL_CANCEL=0; len > CMD_SIZE -> error; copy the command to
  *                     the command buffer (W4 where 4-byte aligned, W1 for the tail);
  *                     W4 CTRL_START=1
- *   completion        poll R4 CTRL_START until b0 == 0 (2000 ms); on timeout
- *                     W4 CTRL_CANCEL=1 and fail
+ *   completion        poll R4 CTRL_START until b0 == 0 (2000 ms, or crb.timeout_cmd_ms)
+ *   cancel            only when that poll times out: W4 CTRL_CANCEL=1; poll R4
+ *                     CTRL_START until b0 == 0 (2000 ms more).  Still set ->
+ *                     CRB_E_TIMEOUT (CANCEL left at 1; the next send writes 0).
+ *                     Cleared -> recv as below (the TPM answers TPM_RC_CANCELED,
+ *                     or the real response if the command finished anyway),
+ *                     then W4 CTRL_CANCEL=0; crb_exchange() returns
+ *                     CRB_E_CANCELLED with the response in the caller's buffer
+ *                     (or the recv error, if recv failed)
  *   recv              R4 CTRL_STS: b0 (tpmSts) -> error; read the 10-byte header
  *                     (R4 +0, R4 +4, R1 +8, R1 +9); 10 <= length <= RSP_SIZE and
  *                     <= caller buffer, else error; copy the rest (R1 up to 4-byte
@@ -66,6 +73,7 @@
 /* timeouts (ms) */
 #define CRB_TIMEOUT_C_MS     200     /* locality, cmd_ready, go_idle (TPM2 timeout C) */
 #define CRB_TIMEOUT_CMD_MS   2000    /* command completion */
+#define CRB_TIMEOUT_CANCEL_MS 2000   /* START clearing after CTRL_CANCEL=1 */
 
 /* errors (negative) */
 enum crb_error {
@@ -74,11 +82,13 @@ enum crb_error {
 	CRB_E_CMD_READY = -2,    /* CTRL_REQ.cmdReady never cleared */
 	CRB_E_BUFFERS = -3,      /* buffer registers unusable */
 	CRB_E_TOO_BIG = -4,      /* command longer than CMD_SIZE */
-	CRB_E_TIMEOUT = -5,      /* CTRL_START never cleared; cancel written */
+	CRB_E_TIMEOUT = -5,      /* CTRL_START never cleared, not even after CTRL_CANCEL=1 */
 	CRB_E_TPMSTS = -6,       /* CTRL_STS.tpmSts set after completion */
 	CRB_E_RSP_LEN = -7,      /* response length outside 10..RSP_SIZE or caller buffer */
 	CRB_E_GO_IDLE = -8,      /* CTRL_REQ.goIdle never cleared */
 	CRB_E_RELINQUISH = -9,   /* LOC_STATE still assigned after relinquish */
+	CRB_E_CANCELLED = -10,   /* completion timed out, CTRL_CANCEL=1 written, START
+				  * then cleared: the response was read (*rsp_len set) */
 };
 
 struct crb {
@@ -91,6 +101,7 @@ struct crb {
 	u32 err_reg;         /* register offset, or ~0 when not a register */
 	u32 err_val;
 	u32 loc_state;       /* LOC_STATE value that satisfied the last locality poll */
+	u32 timeout_cmd_ms;  /* completion poll of crb_exchange (crb_init: 2000; 0 = 2000) */
 };
 
 void crb_init(struct crb *c, uintptr_t base);
@@ -104,12 +115,16 @@ int crb_request_locality(struct crb *c);
 int crb_cmd_ready(struct crb *c);
 int crb_setup_buffers(struct crb *c);
 int crb_send(struct crb *c, const u8 *cmd, u32 len);
+/* 0 when START cleared within timeout_ms; otherwise the cancel path above:
+ * CRB_E_CANCELLED (START cleared after CTRL_CANCEL=1; the caller must read the
+ * response and write CTRL_CANCEL=0, as crb_exchange does) or CRB_E_TIMEOUT. */
 int crb_wait_complete(struct crb *c, u32 timeout_ms);
 int crb_recv(struct crb *c, u8 *buf, u32 cap, u32 *len);
 int crb_go_idle(struct crb *c);
 int crb_relinquish(struct crb *c);
 
-/* send + completion + recv, no locality/idle framing. */
+/* send + completion + recv, no locality/idle framing.  On CRB_E_CANCELLED the
+ * response is in rsp (rsp_len bytes) and CTRL_CANCEL has been written back to 0. */
 int crb_exchange(struct crb *c, const u8 *cmd, u32 len, u8 *rsp, u32 cap, u32 *rsp_len);
 /* One command framed like Linux (see top of file). */
 int crb_transmit(struct crb *c, const u8 *cmd, u32 len, u8 *rsp, u32 cap, u32 *rsp_len);

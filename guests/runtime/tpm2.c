@@ -32,7 +32,10 @@ static const struct rc_name rc_names[] = {
 	{ TPM_RC_NV_RANGE, "TPM_RC_NV_RANGE" },
 	{ TPM_RC_NV_SIZE, "TPM_RC_NV_SIZE" },
 	{ TPM_RC_NV_LOCKED, "TPM_RC_NV_LOCKED" },
+	{ TPM_RC_NV_AUTHORIZATION, "TPM_RC_NV_AUTHORIZATION" },
 	{ TPM_RC_NV_UNINITIALIZED, "TPM_RC_NV_UNINITIALIZED" },
+	{ TPM_RC_NV_SPACE, "TPM_RC_NV_SPACE" },
+	{ TPM_RC_NV_DEFINED, "TPM_RC_NV_DEFINED" },
 	{ TPM_RC_SENSITIVE, "TPM_RC_SENSITIVE" },
 	/* format one (0x080 + n; parameter/handle/session number in bits 8-11) */
 	{ 0x081, "TPM_RC_ASYMMETRIC" },
@@ -241,6 +244,72 @@ u32 tpm2_build_get_capability(u8 *buf, u32 cap, u32 capability, u32 property, u3
 	return tpm2_cmd_end(&c);
 }
 
+u32 tpm2_build_shutdown(u8 *buf, u32 cap, u16 shutdown_type)
+{
+	struct tpm2_cmd c;
+
+	tpm2_cmd_begin(&c, buf, cap, TPM_ST_NO_SESSIONS, TPM_CC_SHUTDOWN);
+	tpm2_put_u16(&c, shutdown_type);
+	return tpm2_cmd_end(&c);
+}
+
+u32 tpm2_build_nv_define_space(u8 *buf, u32 cap, u32 auth_handle, u32 index,
+			       u32 attributes, u16 data_size)
+{
+	struct tpm2_cmd c;
+
+	tpm2_cmd_begin(&c, buf, cap, TPM_ST_SESSIONS, TPM_CC_NV_DEFINE_SPACE);
+	tpm2_put_u32(&c, auth_handle);   /* @authHandle (TPMI_RH_PROVISION) */
+	tpm2_put_pw_session(&c);
+	tpm2_put_u16(&c, 0);             /* auth: TPM2B_AUTH, empty */
+	tpm2_put_u16(&c, 14);            /* publicInfo: TPM2B_NV_PUBLIC.size */
+	tpm2_put_u32(&c, index);         /*   nvIndex */
+	tpm2_put_u16(&c, TPM_ALG_SHA256); /*  nameAlg */
+	tpm2_put_u32(&c, attributes);    /*   attributes (TPMA_NV) */
+	tpm2_put_u16(&c, 0);             /*   authPolicy: empty */
+	tpm2_put_u16(&c, data_size);     /*   dataSize */
+	return tpm2_cmd_end(&c);
+}
+
+u32 tpm2_build_nv_undefine_space(u8 *buf, u32 cap, u32 auth_handle, u32 index)
+{
+	struct tpm2_cmd c;
+
+	tpm2_cmd_begin(&c, buf, cap, TPM_ST_SESSIONS, TPM_CC_NV_UNDEFINE_SPACE);
+	tpm2_put_u32(&c, auth_handle);   /* @authHandle */
+	tpm2_put_u32(&c, index);         /* nvIndex */
+	tpm2_put_pw_session(&c);
+	return tpm2_cmd_end(&c);
+}
+
+u32 tpm2_build_nv_write(u8 *buf, u32 cap, u32 auth_handle, u32 index,
+			const void *data, u16 n, u16 offset)
+{
+	struct tpm2_cmd c;
+
+	tpm2_cmd_begin(&c, buf, cap, TPM_ST_SESSIONS, TPM_CC_NV_WRITE);
+	tpm2_put_u32(&c, auth_handle);   /* @authHandle */
+	tpm2_put_u32(&c, index);         /* nvIndex */
+	tpm2_put_pw_session(&c);
+	tpm2_put_u16(&c, n);             /* data: TPM2B_MAX_NV_BUFFER */
+	tpm2_put_bytes(&c, data, n);
+	tpm2_put_u16(&c, offset);
+	return tpm2_cmd_end(&c);
+}
+
+u32 tpm2_build_nv_read(u8 *buf, u32 cap, u32 auth_handle, u32 index, u16 size, u16 offset)
+{
+	struct tpm2_cmd c;
+
+	tpm2_cmd_begin(&c, buf, cap, TPM_ST_SESSIONS, TPM_CC_NV_READ);
+	tpm2_put_u32(&c, auth_handle);   /* @authHandle */
+	tpm2_put_u32(&c, index);         /* nvIndex */
+	tpm2_put_pw_session(&c);
+	tpm2_put_u16(&c, size);
+	tpm2_put_u16(&c, offset);
+	return tpm2_cmd_end(&c);
+}
+
 /* ---------------- response parser ---------------- */
 
 int tpm2_rsp_begin(struct tpm2_rsp *r, const u8 *buf, u32 len)
@@ -365,4 +434,18 @@ int tpm2_parse_get_capability_prop(struct tpm2_rsp *r, u32 *property, u32 *value
 	*property = tpm2_get_u32(r);
 	*value = tpm2_get_u32(r);
 	return r->err ? -1 : 0;
+}
+
+int tpm2_parse_nv_read(struct tpm2_rsp *r, u8 *out, u32 cap, u32 *n)
+{
+	u16 size;
+
+	skip_param_size(r);
+	size = tpm2_get_u16(r);              /* TPM2B_MAX_NV_BUFFER.size */
+	if (r->err || size > cap)
+		return -1;
+	if (tpm2_get_bytes(r, out, size) != 0)
+		return -1;
+	*n = size;
+	return 0;
 }

@@ -20,19 +20,34 @@
 #define TPM_ST_NO_SESSIONS    0x8001
 #define TPM_ST_SESSIONS       0x8002
 
+#define TPM_CC_NV_UNDEFINE_SPACE 0x00000122
+#define TPM_CC_NV_DEFINE_SPACE 0x0000012A
+#define TPM_CC_NV_WRITE       0x00000137
 #define TPM_CC_PCR_RESET      0x0000013D
 #define TPM_CC_STARTUP        0x00000144
+#define TPM_CC_SHUTDOWN       0x00000145
+#define TPM_CC_NV_READ        0x0000014E
 #define TPM_CC_GET_CAPABILITY 0x0000017A
 #define TPM_CC_GET_RANDOM     0x0000017B
 #define TPM_CC_PCR_READ       0x0000017E
 #define TPM_CC_PCR_EXTEND     0x00000182
 
 #define TPM_SU_CLEAR          0x0000
+#define TPM_RH_OWNER          0x40000001
 #define TPM_RS_PW             0x40000009
 #define TPM_ALG_SHA256        0x000B
 #define TPM_SHA256_SIZE       32
 #define TPM_CAP_TPM_PROPERTIES 0x00000006
 #define TPM_PT_MANUFACTURER   0x00000105
+
+/* TPMA_NV bits (TPM 2.0 Part 2, TPMA_NV) */
+#define TPMA_NV_PPWRITE       0x00000001
+#define TPMA_NV_OWNERWRITE    0x00000002
+#define TPMA_NV_AUTHWRITE     0x00000004
+#define TPMA_NV_PPREAD        0x00010000
+#define TPMA_NV_OWNERREAD     0x00020000
+#define TPMA_NV_AUTHREAD      0x00040000
+#define TPMA_NV_NO_DA         0x02000000
 
 /* Response codes (format-zero and format-one examples). */
 #define TPM_RC_SUCCESS        0x000
@@ -56,7 +71,10 @@
 #define TPM_RC_NV_RANGE       0x146
 #define TPM_RC_NV_SIZE        0x147
 #define TPM_RC_NV_LOCKED      0x148
+#define TPM_RC_NV_AUTHORIZATION 0x149
 #define TPM_RC_NV_UNINITIALIZED 0x14A
+#define TPM_RC_NV_SPACE       0x14B
+#define TPM_RC_NV_DEFINED     0x14C
 #define TPM_RC_SENSITIVE      0x155
 #define TPM_RC_VALUE          0x084
 #define TPM_RC_HANDLE         0x08B
@@ -108,6 +126,19 @@ u32 tpm2_build_pcr_reset(u8 *buf, u32 cap, u32 pcr);
 u32 tpm2_build_pcr_extend_sha256(u8 *buf, u32 cap, u32 pcr, const u8 digest[TPM_SHA256_SIZE]);
 u32 tpm2_build_pcr_read_sha256(u8 *buf, u32 cap, u32 pcr);
 u32 tpm2_build_get_capability(u8 *buf, u32 cap, u32 capability, u32 property, u32 count);
+u32 tpm2_build_shutdown(u8 *buf, u32 cap, u16 shutdown_type);
+/* NV_DefineSpace(@authHandle, empty-password session): empty auth value,
+ * TPMS_NV_PUBLIC { index, nameAlg SHA-256, attributes, empty authPolicy,
+ * data_size }. */
+u32 tpm2_build_nv_define_space(u8 *buf, u32 cap, u32 auth_handle, u32 index,
+			       u32 attributes, u16 data_size);
+/* NV_UndefineSpace(@authHandle, nvIndex), empty-password session. */
+u32 tpm2_build_nv_undefine_space(u8 *buf, u32 cap, u32 auth_handle, u32 index);
+/* NV_Write(@authHandle, nvIndex), empty-password session, data, offset. */
+u32 tpm2_build_nv_write(u8 *buf, u32 cap, u32 auth_handle, u32 index,
+			const void *data, u16 n, u16 offset);
+/* NV_Read(@authHandle, nvIndex), empty-password session, size, offset. */
+u32 tpm2_build_nv_read(u8 *buf, u32 cap, u32 auth_handle, u32 index, u16 size, u16 offset);
 
 /* ---- response parser ---- */
 struct tpm2_rsp {
@@ -138,6 +169,8 @@ int tpm2_parse_get_random(struct tpm2_rsp *r, u8 *out, u32 cap, u32 *n);
 int tpm2_parse_pcr_read_sha256(struct tpm2_rsp *r, u8 out[TPM_SHA256_SIZE]);
 /* GetCapability(TPM_PROPERTIES): the first property's tag and value. */
 int tpm2_parse_get_capability_prop(struct tpm2_rsp *r, u32 *property, u32 *value);
+/* NV_Read: copies the TPM2B_MAX_NV_BUFFER into out (up to cap), stores the size. */
+int tpm2_parse_nv_read(struct tpm2_rsp *r, u8 *out, u32 cap, u32 *n);
 
 /* Big-endian helpers for raw buffers. */
 static inline u16 be16_get(const u8 *p) { return (u16)((p[0] << 8) | p[1]); }

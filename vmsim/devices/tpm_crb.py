@@ -13,11 +13,11 @@ from collections.abc import Callable
 
 from vmsim.devices.access_policy import unexpected_access
 from vmsim.devices.registers import Access, Field, Register, RegisterMap
-from vmsim.devices.tpm_common import LOCALITY_WINDOW, TPM_BASE, execute
+from vmsim.devices.tpm_common import LOCALITY_WINDOW, TPM_BASE, CommandEngine, Completion
 from vmsim.profiles import Profile
 from vmsim.tpm.backend import TpmBackend
-from vmsim.tpm.commands import HEADER_SIZE, TPM_RC_COMMAND_SIZE, error_response
-from vmsim.trace import ProtocolWarning, Recorder, TpmCommand
+from vmsim.tpm.commands import HEADER_SIZE, TPM_RC_COMMAND_SIZE
+from vmsim.trace import ProtocolWarning, Recorder
 
 __all__ = ["BUFFER_SIZE", "CRB_REGISTERS", "DATA_BUFFER", "TpmCrb"]
 
@@ -67,8 +67,10 @@ class TpmCrb:
     name = "tpm-crb"
     interface = "crb"
 
-    def __init__(self, backend: TpmBackend, profile: Profile, recorder: Recorder) -> None:
+    def __init__(self, backend: TpmBackend, profile: Profile, recorder: Recorder,
+                 engine: CommandEngine | None = None) -> None:
         self.backend = backend
+        self.engine = engine or CommandEngine(backend, recorder, self.name)
         self.profile = profile
         self.recorder = recorder
         self.size = LOCALITY_WINDOW * profile.localities
@@ -84,7 +86,7 @@ class TpmCrb:
             "LOC_STATE": self._read_loc_state,
             "LOC_STS": self._read_loc_sts,
             "CTRL_STS": self._read_ctrl_sts,
-            "CTRL_START": lambda loc: int(self.started),
+            "CTRL_START": self._read_ctrl_start,
             "CTRL_CANCEL": lambda loc: self.cancel,
         }
         self._handlers: dict[str, Callable[[int, int], None]] = {
@@ -310,7 +312,17 @@ class TpmCrb:
     def _write_ctrl_cancel(self, loc: int, value: int) -> None:
         self.cancel = value & 1
         if self.cancel and self.started and self.profile.cancel == "backend":
-            self.backend.cancel()
+            done = self.engine.cancel()
+            if done is not None:
+                self._finish(done)
+
+    def _read_ctrl_start(self, loc: int) -> int:
+        """START reads 1 until the command completes; each read is a completion poll."""
+        if self.started:
+            done = self.engine.poll()
+            if done is not None:
+                self._finish(done)
+        return int(self.started)
 
     def _write_ctrl_start(self, loc: int, value: int) -> None:
         if not value & 1 or self.started:
@@ -321,17 +333,24 @@ class TpmCrb:
         command, note = self._command_bytes()
         self.started = True
         if command is None:
-            response = error_response(TPM_RC_COMMAND_SIZE)
-            self.recorder.command(TpmCommand(self.name, loc, bytes(self.buffer[:HEADER_SIZE]),
-                                             response, note))
+            self.engine.start(bytes(self.buffer[:HEADER_SIZE]), loc, note,
+                              local_rc=TPM_RC_COMMAND_SIZE)
         else:
-            response = execute(self.backend, self.recorder, self.name, command, loc, note)
+            self.engine.start(command, loc, note)
+        if self.engine.polls_left == 0:  # no latency: done before the guest looks
+            done = self.engine.poll()
+            if done is not None:
+                self._finish(done)
+
+    def _finish(self, done: Completion) -> None:
+        response = done.response
         limit = self._stored["RSP_SIZE"]
         if len(response) > limit:
             self._warn("response larger than the buffer", "RSP_SIZE", 0x64, 4, "R",
                        len(response), f"response of {len(response)} bytes truncated")
             response = response[:limit]
         self.buffer[:len(response)] = response
+        self.tpm_sts = self.tpm_sts or done.fatal
         self.bytes_written = 0
         self.started = False
 

@@ -13,10 +13,10 @@ from collections.abc import Callable
 
 from vmsim.devices.access_policy import unexpected_access
 from vmsim.devices.registers import Access, Field, Register, RegisterMap
-from vmsim.devices.tpm_common import LOCALITY_WINDOW, execute
+from vmsim.devices.tpm_common import LOCALITY_WINDOW, CommandEngine, Completion
 from vmsim.profiles import Profile
 from vmsim.tpm.backend import TpmBackend
-from vmsim.tpm.commands import HEADER_SIZE, TPM_RC_COMMAND_SIZE, error_response
+from vmsim.tpm.commands import HEADER_SIZE, TPM_RC_COMMAND_SIZE
 from vmsim.trace import ProtocolWarning, Recorder
 
 __all__ = ["FIFO_BUFFER_SIZE", "FIFO_REGISTERS", "FifoState", "TpmFifo"]
@@ -86,8 +86,10 @@ class TpmFifo:
     name = "tpm-tis"
     interface = "tis"
 
-    def __init__(self, backend: TpmBackend, profile: Profile, recorder: Recorder) -> None:
+    def __init__(self, backend: TpmBackend, profile: Profile, recorder: Recorder,
+                 engine: CommandEngine | None = None) -> None:
         self.backend = backend
+        self.engine = engine or CommandEngine(backend, recorder, self.name)
         self.profile = profile
         self.recorder = recorder
         self.size = LOCALITY_WINDOW * profile.localities
@@ -147,6 +149,10 @@ class TpmFifo:
         return min(n, cap) if cap else min(n, 0xFFFF)
 
     def _read_sts(self, loc: int) -> int:
+        if self.state is FifoState.EXECUTION:  # each STS read is a completion poll
+            done = self.engine.poll()
+            if done is not None:
+                self._complete(done)
         st = self.state
         v = STS_FAMILY_TPM2 | (self._burst() << 8)
         if st in (FifoState.RECEPTION, FifoState.EXECUTION, FifoState.COMPLETION):
@@ -330,10 +336,11 @@ class TpmFifo:
             self.established = 1
         if value & (1 << 24) and self.state is FifoState.EXECUTION and \
                 self.profile.cancel == "backend":  # commandCancel
-            self.backend.cancel()
+            self._cancel()
         if value & 0x40:  # commandReady
-            if self.state in (FifoState.IDLE, FifoState.COMPLETION, FifoState.RECEPTION):
-                self.state = FifoState.READY
+            if self.state is FifoState.EXECUTION:
+                self.engine.cancel()  # aborts the running command, as QEMU does
+            self.state = FifoState.READY
             self.command = bytearray()
             self.response = b""
             self.read_pos = 0
@@ -349,14 +356,25 @@ class TpmFifo:
                        f"state {self.state.value}, {len(self.command)} of "
                        f"{want if want is not None else '?'} bytes: ignored")
             return
+        self.state = FifoState.EXECUTION
         if want < HEADER_SIZE:  # never send swtpm less than a header: it would wait
-            self.response = error_response(TPM_RC_COMMAND_SIZE)
+            self.engine.start(bytes(self.command), loc, local_rc=TPM_RC_COMMAND_SIZE)
         else:
-            self.state = FifoState.EXECUTION
-            self.response = execute(self.backend, self.recorder, self.name,
-                                    bytes(self.command), loc)
+            self.engine.start(bytes(self.command), loc)
+        if self.engine.polls_left == 0:
+            done = self.engine.poll()
+            if done is not None:
+                self._complete(done)
+
+    def _complete(self, done: Completion) -> None:
+        self.response = done.response
         self.state = FifoState.COMPLETION
         self.read_pos = 0
+
+    def _cancel(self) -> None:
+        done = self.engine.cancel()
+        if done is not None:
+            self._complete(done)
 
     # -- naming, for traces and reports ----------------------------------------------------------
 

@@ -26,6 +26,10 @@ class TpmBackend(Protocol):
         """Ask the TPM to cancel the running command (best effort)."""
         ...
 
+    def drop(self) -> None:
+        """Close the connection (fault injection); the next send sees a lost backend."""
+        ...
+
     def set_deadline(self, deadline: float | None) -> None:
         """Absolute time.monotonic() by which answers must come, or None for no limit."""
         ...

@@ -139,7 +139,20 @@ class SwtpmBackend:
 
     def cancel(self) -> None:
         if self.ctrl is not None:
-            self.ctrl.request(CMD_CANCEL_TPM_CMD)
+            with contextlib.suppress(BackendLost):
+                self.ctrl.request(CMD_CANCEL_TPM_CMD)
+
+    def drop(self) -> None:
+        self._sock.close()
+
+    def reconnect(self) -> None:
+        """Connect again to the same socket(s); BackendLost if nobody answers."""
+        self._sock.close()
+        try:
+            self._sock = _connect(self.path, "TPM socket", "")
+        except VmsimError as e:
+            raise BackendLost(str(e)) from None
+        self._locality = 0
 
     def close(self) -> None:
         self._sock.close()
