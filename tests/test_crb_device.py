@@ -20,6 +20,7 @@ GET_RANDOM_8 = bytes.fromhex("80010000000c0000017b0008")
 @pytest.fixture(scope="module")
 def swtpm():
     tpm = SpawnedSwtpm()
+    tpm.backend.power_on(0xF80)  # what a machine start does: STOP, SET_BUFFERSIZE, INIT
     yield tpm
     tpm.close()
 

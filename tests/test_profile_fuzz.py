@@ -27,6 +27,7 @@ CANDIDATES = {**PROFILES, "spec-strict": with_policy(PROFILES["spec"], "strict")
 @pytest.fixture(scope="module")
 def backend():
     tpm = SpawnedSwtpm()
+    tpm.backend.power_on(0xF80)  # what a machine start does: STOP, SET_BUFFERSIZE, INIT
     yield tpm.backend
     tpm.close()
 

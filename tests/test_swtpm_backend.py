@@ -60,6 +60,7 @@ def test_connection_closed_mid_response_is_backend_lost(tmp_path):
 
 def test_spawned_swtpm_answers_and_removes_its_directory():
     tpm = SpawnedSwtpm()
+    tpm.backend.power_on(0xF80)  # what a machine start does: STOP, SET_BUFFERSIZE, INIT
     runtime = tpm.runtime_dir
     assert tpm.backend is not None
     rsp = tpm.backend.send(bytes.fromhex("80010000000c000001440000"), 0)

@@ -21,6 +21,8 @@ OPTION_KEYS = {
     "tpm.intf": "interface: crb",
     "tpm.profile": "device profile (see 'vmsim profiles')",
     "tpm.state": "state directory for the swtpm vmsim starts (kept across runs)",
+    "tpm.on-loss": "when swtpm goes away: stop (default), fail, reconnect",
+    "tpm.latency": "hold each command's completion for N more guest status polls",
 }
 
 
@@ -55,6 +57,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="stop the machine after this long (default 60; 0 = no limit)")
     r.add_argument("--mem", type=int, default=64, metavar="MIB", help="guest RAM (default 64)")
     r.add_argument("--report-json", metavar="FILE", help="write the run report as JSON")
+    r.add_argument("--inject", action="append", default=[], metavar="RULE",
+                   help="fault injection, repeatable; '@FILE' for one rule per line; e.g. "
+                   "'nth=2,rc=TPM_RC_RETRY', 'cc=GetRandom,hang', 'nth=3,drop' "
+                   "(README: fault injection)")
     r.add_argument("--cpu", default="auto", metavar="N|auto|none",
                    help="run vmsim and the swtpm it starts on one CPU (default auto)")
     r.add_argument("--trace", metavar="FILE",
@@ -92,9 +98,15 @@ def _apply_tpm_options(cfg, lpc: list[str], options: list[str], profile: str | N
                              f"{', '.join(OPTION_KEYS)}")
         if key == "tpm.version" and value not in ("2.0", "2"):
             raise VmsimError(f"-o {opt}: vmsim models TPM 2.0 only (tpm.version=2.0)")
+        if key == "tpm.latency":
+            try:
+                cfg.latency = int(value, 0)
+            except ValueError:
+                raise VmsimError(f"-o {opt}: give a number of polls") from None
+            continue
         attr = {"tpm.type": "tpm_type", "tpm.path": "tpm_path", "tpm.ctrl": "tpm_ctrl",
                 "tpm.intf": "interface", "tpm.profile": "profile",
-                "tpm.state": "tpm_state"}.get(key)
+                "tpm.state": "tpm_state", "tpm.on-loss": "on_loss"}.get(key)
         if attr:
             setattr(cfg, attr, value)
     if profile is not None:
@@ -107,7 +119,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     cfg = RunConfig(guest=args.guest, firmware=args.firmware, cmdline=args.append,
                     timeout=args.timeout, mem_mib=args.mem, report_json=args.report_json,
                     trace=args.trace, unknown_access=args.unknown_access, cpu=args.cpu,
-                    trace_format=args.trace_format)
+                    trace_format=args.trace_format, inject=args.inject)
     _apply_tpm_options(cfg, args.lpc, args.options, args.profile)
     result = run_guest(cfg)
     print_stop(result.stop)

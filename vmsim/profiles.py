@@ -48,7 +48,10 @@ class Profile:
     cancel: Literal["ignore", "backend"] = "backend"
     # INTF_ID as the model reports it (64 bits: low dword, then VID/DID).
     intf_id: int = 0x0000_1014_0002_5911
-    loc_state_reset: int = 0x81
+    # LOC_STATE.tpmEstablished / ACCESS.tpmEstablishment from swtpm's flag (control
+    # channel GET_TPMESTABLISHED; 0 without one): 'inverted' reads 1 while no dynamic
+    # OS was launched (PTP, QEMU), 'raw' shows the flag (Cloud Hypervisor), 'hard1' is 1.
+    established_bit: Literal["inverted", "raw", "hard1"] = "inverted"
     localities: int = 5
     # Interfaces this peer offers (-o tpm.intf=...).
     interfaces: frozenset[str] = frozenset({"crb", "tis"})
@@ -111,6 +114,7 @@ BHYVE_2024 = replace(
     writable=frozenset({"CMD_SIZE", "CMD_LADDR", "CMD_HADDR", "RSP_SIZE", "RSP_ADDR"}),
     cancel="ignore",
     intf_id=0x0000_1014_0002_5811,
+    established_bit="hard1",
     interfaces=frozenset({"crb"}),
 )
 
@@ -151,7 +155,7 @@ CLOUD_HYPERVISOR = replace(
     seize=False,
     locality_gated=frozenset({"CTRL_START"}),
     intf_id=0x0000_1014_0002_5811,
-    loc_state_reset=0x80,
+    established_bit="raw",
     interfaces=frozenset({"crb"}),
 )
 

@@ -42,7 +42,9 @@ def render_stop(stop: Stop) -> str:
 
 def build_report(stop: Stop, *, guest: str, profile: str, interface: str, firmware: str,
                  backend: str, counts: dict[str, int], warnings: list[dict[str, Any]],
-                 wall_seconds: float, virtual_seconds: float) -> dict[str, Any]:
+                 wall_seconds: float, virtual_seconds: float,
+                 injections: list[dict[str, Any]] | None = None,
+                 backend_events: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     report: dict[str, Any] = {
         "stop": stop.reason.value,
         "summary": stop.summary,
@@ -55,6 +57,8 @@ def build_report(stop: Stop, *, guest: str, profile: str, interface: str, firmwa
         "backend": backend,
         "counts": counts,
         "protocol_warnings": warnings,
+        "injections": injections or [],
+        "backend_events": backend_events or [],
         "wall_seconds": round(wall_seconds, 6),
         "virtual_seconds": round(virtual_seconds, 6),
     }

@@ -17,9 +17,9 @@ from vmsim import firmware as fw
 from vmsim.devices.debug_exit import DebugExit
 from vmsim.devices.debugcon import Debugcon
 from vmsim.devices.pm_timer import PmTimer
-from vmsim.devices.tpm_common import TPM_BASE
-from vmsim.devices.tpm_crb import TpmCrb
-from vmsim.devices.tpm_fifo import TpmFifo
+from vmsim.devices.tpm_common import TPM_BASE, CommandEngine
+from vmsim.devices.tpm_crb import BUFFER_SIZE, TpmCrb
+from vmsim.devices.tpm_fifo import FIFO_BUFFER_SIZE, TpmFifo
 from vmsim.errors import VmsimError
 from vmsim.guests import resolve_guest
 from vmsim.loader import load_elf
@@ -27,10 +27,17 @@ from vmsim.machine import Machine
 from vmsim.profiles import get_profile, with_policy
 from vmsim.report import build_report, render_stop, write_report
 from vmsim.stop import Stop, StopReason
+from vmsim.tpm.backend import BackendLost
+from vmsim.tpm.injection import Injector, load_rules
 from vmsim.tpm.swtpm import SpawnedSwtpm, SwtpmBackend
 from vmsim.trace import Recorder, text_sink
 
 INTERFACES: dict[str, type[TpmCrb] | type[TpmFifo]] = {"crb": TpmCrb, "tis": TpmFifo}
+DEVICE_NAMES = {"crb": TpmCrb.name, "tis": TpmFifo.name}
+# The TPM's buffer follows the interface's: the CRB buffer is 0xF80 bytes (QEMU does the
+# same with SET_BUFFERSIZE), the FIFO model buffers 4 KiB.
+BUFFER_SIZES = {"crb": BUFFER_SIZE, "tis": FIFO_BUFFER_SIZE}
+ON_LOSS = ("stop", "fail", "reconnect")
 
 
 @dataclass
@@ -50,6 +57,9 @@ class RunConfig:
     report_json: str | None = None
     trace: str | None = None
     trace_format: str = "text"
+    on_loss: str = "stop"
+    latency: int = 0
+    inject: list[str] = field(default_factory=list)
     cpu: str = "auto"  # CPU for vmsim and the swtpm it starts: auto, none, or a number
 
 
@@ -133,6 +143,11 @@ def run_guest(cfg: RunConfig, console: IO[bytes] | None = None) -> RunResult:
                          "profile or -o tpm.intf")
     firmware = fw.get_firmware(cfg.firmware)
     stage = load_elf(str(firmware.stage)) if firmware.stage else None
+    if cfg.on_loss not in ON_LOSS:
+        raise VmsimError(f"-o tpm.on-loss={cfg.on_loss}: choose one of: {', '.join(ON_LOSS)}")
+    if cfg.latency < 0:
+        raise VmsimError(f"-o tpm.latency={cfg.latency}: give a number of polls >= 0")
+    injector = Injector(load_rules(cfg.inject))
     ram = cfg.mem_mib << 20
 
     out = console if console is not None else sys.stdout.buffer
@@ -153,18 +168,37 @@ def run_guest(cfg: RunConfig, console: IO[bytes] | None = None) -> RunResult:
         else:
             sink = None
         recorder = Recorder(sink=sink)
+        buffer_size = BUFFER_SIZES[cfg.interface]
+        reconnect = None
         if cfg.tpm_path is not None:
             backend = SwtpmBackend(cfg.tpm_path, cfg.tpm_ctrl)
+            attached = backend
+
+            def reconnect() -> None:
+                attached.reconnect()
+                attached.power_on(buffer_size)
         else:
             cpu = _pick_cpu(cfg.cpu)
             spawned = SpawnedSwtpm(cfg.tpm_state, cpu=cpu)
             backend = spawned.backend
+            owned = spawned
+
+            def reconnect() -> None:
+                owned.restart(buffer_size)
             if cpu is not None:
                 old_affinity = os.sched_getaffinity(0)
                 os.sched_setaffinity(0, {cpu})
         assert backend is not None
         exact_rip = sink is not None or profile.can_stop
-        tpm = INTERFACES[cfg.interface](backend, profile, recorder)
+        try:
+            backend.power_on(buffer_size)  # a machine start is a platform reset
+        except BackendLost as e:
+            raise VmsimError(f"swtpm control channel: {e}") from None
+        engine = CommandEngine(backend, recorder, DEVICE_NAMES[cfg.interface],
+                               latency=cfg.latency, injector=injector,
+                               on_loss=cfg.on_loss,  # type: ignore[arg-type]
+                               reconnect=reconnect)
+        tpm = INTERFACES[cfg.interface](backend, profile, recorder, engine)
         timer = PmTimer()
         tables = fw.build(firmware, cfg.interface, ram)
         debugcon = Debugcon(out)
@@ -194,6 +228,7 @@ def run_guest(cfg: RunConfig, console: IO[bytes] | None = None) -> RunResult:
                     "port_accesses": recorder.port_accesses,
                     "tpm_commands": recorder.tpm_commands},
             warnings=recorder.warning_list(), wall_seconds=wall,
+            injections=injector.log, backend_events=recorder.events,
             virtual_seconds=timer.virtual_seconds)
         if cfg.report_json:
             try:

@@ -169,3 +169,11 @@ class CommandEngine:
             f"TPM backend lost and not back after {len(RECONNECT_DELAYS)} reconnect attempts",
             details={"device": self.device, "backend": self.backend.description,
                      "command": describe_command(command), "error": str(last)}))
+
+
+def established_bit(profile_rule: str, backend: TpmBackend) -> int:
+    """The interface's establishment bit from swtpm's tpmEstablished flag."""
+    if profile_rule == "hard1":
+        return 1
+    flag = backend.established()
+    return int(flag) if profile_rule == "raw" else int(not flag)

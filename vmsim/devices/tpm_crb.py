@@ -13,7 +13,13 @@ from collections.abc import Callable
 
 from vmsim.devices.access_policy import unexpected_access
 from vmsim.devices.registers import Access, Field, Register, RegisterMap
-from vmsim.devices.tpm_common import LOCALITY_WINDOW, TPM_BASE, CommandEngine, Completion
+from vmsim.devices.tpm_common import (
+    LOCALITY_WINDOW,
+    TPM_BASE,
+    CommandEngine,
+    Completion,
+    established_bit,
+)
 from vmsim.profiles import Profile
 from vmsim.tpm.backend import TpmBackend
 from vmsim.tpm.commands import HEADER_SIZE, TPM_RC_COMMAND_SIZE
@@ -102,7 +108,6 @@ class TpmCrb:
         self.active: int | None = None
         self.pending: set[int] = set()
         self.been_seized = [False] * self.profile.localities
-        self.established = self.profile.loc_state_reset & 1
         self.idle = True
         self.tpm_sts = False
         self.started = False
@@ -112,7 +117,7 @@ class TpmCrb:
     # -- computed registers -------------------------------------------------------------
 
     def _read_loc_state(self, loc: int) -> int:
-        v = self.established | (self.profile.loc_state_reset & 0x80)
+        v = 0x80 | established_bit(self.profile.established_bit, self.backend)
         if self.active is not None:
             v |= 0x2 | (self.active << 2)
         return v
@@ -290,7 +295,7 @@ class TpmCrb:
                 if self.pending:
                     self._grant(max(self.pending))
         if value & 0x8 and loc in (3, 4):  # resetEstablishmentBit: only localities 3, 4
-            self.established = 1
+            self.backend.reset_established(loc)
 
     def _grant(self, loc: int) -> None:
         self.active = loc

@@ -13,7 +13,12 @@ from collections.abc import Callable
 
 from vmsim.devices.access_policy import unexpected_access
 from vmsim.devices.registers import Access, Field, Register, RegisterMap
-from vmsim.devices.tpm_common import LOCALITY_WINDOW, CommandEngine, Completion
+from vmsim.devices.tpm_common import (
+    LOCALITY_WINDOW,
+    CommandEngine,
+    Completion,
+    established_bit,
+)
 from vmsim.profiles import Profile
 from vmsim.tpm.backend import TpmBackend
 from vmsim.tpm.commands import HEADER_SIZE, TPM_RC_COMMAND_SIZE
@@ -110,7 +115,6 @@ class TpmFifo:
         self.active: int | None = None
         self.requesting: set[int] = set()
         self.been_seized = [False] * self.profile.localities
-        self.established = 1
         self.state = FifoState.IDLE
         self.command = bytearray()
         self.response = b""
@@ -121,7 +125,7 @@ class TpmFifo:
     # -- computed registers ----------------------------------------------------------------
 
     def _read_access(self, loc: int) -> int:
-        v = 0x80 | self.established
+        v = 0x80 | established_bit(self.profile.established_bit, self.backend)
         if loc in self.requesting:
             v |= 0x02
         if self.active == loc and self.requesting - {loc}:
@@ -333,7 +337,7 @@ class TpmFifo:
                        value, "dropped")
             return
         if value & (1 << 25) and loc in (3, 4):  # resetEstablishmentBit
-            self.established = 1
+            self.backend.reset_established(loc)
         if value & (1 << 24) and self.state is FifoState.EXECUTION and \
                 self.profile.cancel == "backend":  # commandCancel
             self._cancel()

@@ -26,6 +26,14 @@ class TpmBackend(Protocol):
         """Ask the TPM to cancel the running command (best effort)."""
         ...
 
+    def established(self) -> bool:
+        """swtpm's tpmEstablished flag (False when there is no way to ask)."""
+        ...
+
+    def reset_established(self, locality: int) -> None:
+        """Clear the flag (only localities 3 and 4 may)."""
+        ...
+
     def drop(self) -> None:
         """Close the connection (fault injection); the next send sees a lost backend."""
         ...

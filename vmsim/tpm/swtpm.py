@@ -26,9 +26,14 @@ from vmsim.tpm.commands import HEADER_SIZE, Header
 
 MAX_RESPONSE = 0x10000
 CMD_GET_CAPABILITY = 0x01
+CMD_INIT = 0x02
 CMD_SHUTDOWN = 0x03
+CMD_GET_TPMESTABLISHED = 0x04
 CMD_SET_LOCALITY = 0x05
 CMD_CANCEL_TPM_CMD = 0x09
+CMD_RESET_TPMESTABLISHED = 0x0B
+CMD_STOP = 0x0E
+CMD_SET_BUFFERSIZE = 0x11
 
 
 def swtpm_binary() -> str:
@@ -107,6 +112,8 @@ class SwtpmBackend:
                      if ctrl_path else None)
         self._deadline: float | None = None
         self._locality = 0
+        self._established: bool | None = None
+        self.buffer_size: int | None = None
 
     def set_deadline(self, deadline: float | None) -> None:
         self._deadline = deadline
@@ -145,14 +152,46 @@ class SwtpmBackend:
     def drop(self) -> None:
         self._sock.close()
 
+    def power_on(self, buffer_size: int) -> None:
+        """A machine start is a platform reset (QEMU's order): STOP, SET_BUFFERSIZE so
+        the TPM's maximum command size fits the interface's buffer, INIT. Without a
+        control channel the TPM just carries on."""
+        if self.ctrl is None:
+            return
+        self.ctrl.request(CMD_STOP)
+        result, rest = self.ctrl.request(CMD_SET_BUFFERSIZE, struct.pack(">I", buffer_size),
+                                         answer=12)
+        if result == 0:
+            self.buffer_size = struct.unpack(">I", rest[:4])[0]
+        result, _ = self.ctrl.request(CMD_INIT, struct.pack(">I", 0))
+        if result != 0:
+            raise BackendLost(f"swtpm refused INIT (result {result:#x})")
+        self._locality = 0
+        self._established = None
+
+    def established(self) -> bool:
+        if self.ctrl is None:
+            return False
+        if self._established is None:
+            result, rest = self.ctrl.request(CMD_GET_TPMESTABLISHED, answer=4)
+            self._established = result == 0 and bool(rest[0] & 1)
+        return self._established
+
+    def reset_established(self, locality: int) -> None:
+        if self.ctrl is None:
+            return
+        self.ctrl.request(CMD_RESET_TPMESTABLISHED, bytes([locality, 0, 0, 0]))
+        self._established = None
+
     def reconnect(self) -> None:
-        """Connect again to the same socket(s); BackendLost if nobody answers."""
+        """Connect again to the same socket; BackendLost if nobody answers."""
         self._sock.close()
         try:
             self._sock = _connect(self.path, "TPM socket", "")
         except VmsimError as e:
             raise BackendLost(str(e)) from None
         self._locality = 0
+        self._established = None
 
     def close(self) -> None:
         self._sock.close()
@@ -191,42 +230,63 @@ class SpawnedSwtpm:
         self.data_path = os.path.join(self.runtime_dir, "tpm.sock")
         self.ctrl_path = os.path.join(self.runtime_dir, "ctrl.sock")
         self.log_path = os.path.join(self.runtime_dir, "swtpm.log")
-        listeners = []
+        self._binary, self._cpu = binary, cpu
         try:
-            for path in (self.data_path, self.ctrl_path):
-                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                s.bind(path)
-                s.listen(1)
-                listeners.append(s)
-            data_fd, ctrl_fd = (s.fileno() for s in listeners)
-            self.process = subprocess.Popen(
-                [binary, "socket", "--tpm2", "--tpmstate", f"dir={self.state_dir}",
-                 "--server", f"type=unixio,fd={data_fd}",
-                 "--ctrl", f"type=unixio,fd={ctrl_fd}",
-                 "--log", f"file={self.log_path}", "--flags", "not-need-init"],
-                pass_fds=(data_fd, ctrl_fd), stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                start_new_session=True,  # Ctrl-C goes to vmsim, which then stops swtpm
-                preexec_fn=lambda: _child_setup(cpu),
-            )
-        except BaseException:
-            for s in listeners:
-                s.close()
-            self.close()
-            raise
-        for s in listeners:
-            s.close()
-        try:
+            self._spawn()
             self.backend = SwtpmBackend(self.data_path, self.ctrl_path,
                                         description="swtpm (spawned by vmsim)")
             assert self.backend.ctrl is not None
             result, _ = self.backend.ctrl.request(CMD_GET_CAPABILITY, answer=4)
         except (BackendLost, VmsimError):
             result = -1
+        except BaseException:
+            self.close()
+            raise
         if result != 0:
             why = self._failure_text()
             self.close()
             raise VmsimError(f"swtpm did not start (state {self.state_dir}): {why}")
+
+    def _spawn(self) -> None:
+        listeners = []
+        try:
+            for path in (self.data_path, self.ctrl_path):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.bind(path)
+                s.listen(1)
+                listeners.append(s)
+            data_fd, ctrl_fd = (s.fileno() for s in listeners)
+            cpu = self._cpu
+            self.process = subprocess.Popen(
+                [self._binary, "socket", "--tpm2", "--tpmstate", f"dir={self.state_dir}",
+                 "--server", f"type=unixio,fd={data_fd}",
+                 "--ctrl", f"type=unixio,fd={ctrl_fd}",
+                 "--log", f"file={self.log_path}"],  # INIT comes over the control channel
+                pass_fds=(data_fd, ctrl_fd), stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                start_new_session=True,  # Ctrl-C goes to vmsim, which then stops swtpm
+                preexec_fn=lambda: _child_setup(cpu),
+            )
+        finally:
+            for s in listeners:
+                s.close()
+
+    def restart(self, buffer_size: int) -> None:
+        """Bring the TPM back after a loss: a new swtpm on the same state if the old one
+        died, new connections, and a platform reset. BackendLost if that fails."""
+        assert self.backend is not None
+        if self.process is None or self.process.poll() is not None:
+            if self.process is not None and self.process.stderr is not None:
+                self.process.stderr.close()
+            self._spawn()
+        try:
+            self.backend.reconnect()
+            self.backend.ctrl = SwtpmControl(_connect(self.ctrl_path, "control socket", ""))
+        except VmsimError as e:
+            raise BackendLost(str(e)) from None
+        self.backend.power_on(buffer_size)
 
     def _failure_text(self) -> str:
         if self.process is None:

@@ -1,0 +1,110 @@
+/* tpmcmd.c - shared TPM commands and result lines (see tpmcmd.h). */
+#include "tpmcmd.h"
+#include "console.h"
+
+int tpmcmd_run(const struct tpmcmd *t, const char *step, u32 len, struct tpm2_rsp *r)
+{
+	u32 rsp_len = 0;
+	int err;
+
+	if (len == 0) {
+		printf("%sERROR %s: command does not fit the buffer\n", t->tag, step);
+		return TPMCMD_EXIT_TRANSPORT;
+	}
+	err = t->transmit(t->cmd, len, t->rsp, t->rsp_cap, &rsp_len);
+	if (err)
+		return t->transport_error(step, err);
+	if (tpm2_rsp_begin(r, t->rsp, rsp_len) != 0) {
+		printf("%sERROR %s: malformed response header (tag 0x%04x size %u, %u bytes)\n",
+		       t->tag, step, r->tag, r->size, rsp_len);
+		return TPMCMD_EXIT_TRANSPORT;
+	}
+	return 0;
+}
+
+static int command_failed(const struct tpmcmd *t, const char *step, u32 rc)
+{
+	printf("%sFAIL %s rc=0x%03x %s\n", t->tag, step, rc, tpm2_rc_name(rc));
+	return TPMCMD_EXIT_TPM_FAIL;
+}
+
+static int malformed(const struct tpmcmd *t, const char *step)
+{
+	printf("%sERROR %s: malformed response body\n", t->tag, step);
+	return TPMCMD_EXIT_TRANSPORT;
+}
+
+int tpmcmd_startup(const struct tpmcmd *t)
+{
+	struct tpm2_rsp r;
+	int st = tpmcmd_run(t, "startup", tpm2_build_startup(t->cmd, t->cmd_cap, TPM_SU_CLEAR), &r);
+
+	if (st)
+		return st;
+	if (r.rc == TPM_RC_INITIALIZE) {
+		/* firmware (SeaBIOS on QEMU) already sent Startup */
+		printf("%sresult startup rc=0x%03x %s (already started, accepted)\n",
+		       t->tag, r.rc, tpm2_rc_name(r.rc));
+		return 0;
+	}
+	if (r.rc != TPM_RC_SUCCESS)
+		return command_failed(t, "startup", r.rc);
+	printf("%sresult startup rc=0x%03x %s\n", t->tag, r.rc, tpm2_rc_name(r.rc));
+	return 0;
+}
+
+int tpmcmd_get_random(const struct tpmcmd *t, u16 n)
+{
+	struct tpm2_rsp r;
+	u8 rnd[64];
+	u32 got;
+	int st;
+
+	if (n > sizeof(rnd))
+		return malformed(t, "random");
+	st = tpmcmd_run(t, "random", tpm2_build_get_random(t->cmd, t->cmd_cap, n), &r);
+	if (st)
+		return st;
+	if (r.rc != TPM_RC_SUCCESS)
+		return command_failed(t, "random", r.rc);
+	if (tpm2_parse_get_random(&r, rnd, sizeof(rnd), &got) != 0 || got != n)
+		return malformed(t, "random");
+	printf("%sresult random %u ", t->tag, got);
+	console_hex(rnd, got);
+	console_putc('\n');
+	return 0;
+}
+
+/* "IBM" for 0x49424d00: trailing NULs dropped, other unprintables as '.' */
+static void manufacturer_string(u32 val, char s[5])
+{
+	u32 i;
+
+	for (i = 0; i < 4; i++) {
+		char ch = (char)(val >> (24 - 8 * i));
+		s[i] = (ch >= 0x20 && ch < 0x7F) ? ch : '.';
+	}
+	s[4] = '\0';
+	for (i = 4; i > 0 && (u8)(val >> (8 * (4 - i))) == 0; i--)
+		s[i - 1] = '\0';
+}
+
+int tpmcmd_manufacturer(const struct tpmcmd *t)
+{
+	struct tpm2_rsp r;
+	u32 prop, val;
+	char s[5];
+	int st = tpmcmd_run(t, "manufacturer",
+			    tpm2_build_get_capability(t->cmd, t->cmd_cap, TPM_CAP_TPM_PROPERTIES,
+						      TPM_PT_MANUFACTURER, 1), &r);
+
+	if (st)
+		return st;
+	if (r.rc != TPM_RC_SUCCESS)
+		return command_failed(t, "manufacturer", r.rc);
+	if (tpm2_parse_get_capability_prop(&r, &prop, &val) != 0 || prop != TPM_PT_MANUFACTURER)
+		return malformed(t, "manufacturer");
+	manufacturer_string(val, s);
+	printf("%sresult manufacturer 0x%08x \"%s\"\n", t->tag, val, s);
+	return 0;
+}
