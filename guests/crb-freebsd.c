@@ -185,8 +185,8 @@ static uintptr_t win;              /* _CRS window: locality 0 registers */
 static u32 win_len;
 static uintptr_t cmd_addr, rsp_addr;
 static u32 cmd_buf_size, rsp_buf_size;
-static u32 err_reg = NO_REG, err_val;
-static int first_tis = 1;          /* print the first command's ACCESS/STS */
+static u32 err_reg, err_val;        /* set by fail(); reset per command */
+static int tis_reported;            /* the first command's ACCESS/STS printed */
 
 static u8 cmd_buf[TPM_BUFSIZE];
 static u8 rsp_buf[TPM_BUFSIZE];
@@ -496,8 +496,8 @@ static int tis_transmit(const u8 *cmd, u32 len, u8 *rsp, u32 cap, u32 *rsp_len)
 		return fail(E_LOCALITY, TIS_ACCESS, access);
 	if (!tis_go_ready(&v))
 		return fail(E_TIS_READY, TIS_STS, v);
-	if (first_tis) {
-		first_tis = 0;
+	if (!tis_reported) {
+		tis_reported = 1;
 		printf(TAG "reg ACCESS 0x%02x\n", access);
 		printf(TAG "reg STS 0x%08x\n", v);
 	}

@@ -83,6 +83,13 @@ static int run_command(const char *step, u32 len, struct tpm2_rsp *r)
 		return EXIT_TRANSPORT;
 	}
 	err = crb_transmit(&crb, cmd_buf, len, rsp_buf, sizeof(rsp_buf), &rsp_len);
+	if (err == CRB_E_CANCELLED && tpm2_rsp_begin(r, rsp_buf, rsp_len) == 0) {
+		/* timed out; the cancel got an answer: still a driver error (Linux
+		 * returns -ETIME), but say what the TPM answered */
+		printf(TAG "ERROR %s: %s (CTRL_START 0x%08x) rc=0x%03x %s\n", step,
+		       crb_strerror(err), crb.err_val, r->rc, tpm2_rc_name(r->rc));
+		return EXIT_TRANSPORT;
+	}
 	if (err)
 		return transport_error(step, err);
 	if (tpm2_rsp_begin(r, rsp_buf, rsp_len) != 0) {

@@ -155,7 +155,7 @@ static int bad_cmdline(const char *why, const char *w, size_t n)
 	}
 	printf(TAG "usage: ops=OP[,OP...] [cancel_ms=N] [retry=0|1]; OP: startup shutdown random "
 	       "pcr-extend pcr-reset pcr-read nv-define nv-write nv-read nv-undefine "
-	       "loop:N cancel-test\n");
+	       "loop:N (N 1..1000000) cancel-test\n");
 	return EXIT_TRANSPORT;
 }
 
@@ -182,7 +182,7 @@ static int check_cmdline(const char *cmdline, const char **ops, size_t *ops_len)
 		if (n == 0)
 			return bad_cmdline("empty op in", *ops, *ops_len);
 		if (n > OP_MAX_LEN || parse_op(w, n, &kind, &count) != 0)
-			return bad_cmdline("unknown op", w, n);
+			return bad_cmdline("bad op", w, n);
 	}
 	return 0;
 }

@@ -83,7 +83,9 @@ def build(profile: FirmwareProfile, interface: str, ram_size: int) -> FirmwareIm
         cursor = (cursor + len(data) + 15) & ~15
         return addr
 
-    aml = acpi.tpm_device_aml(TPM_BASE, LOCALITY_WINDOW) if profile.dsdt_tpm_device else b""
+    # _CRS as peers declare it: the CRB's one locality page, the FIFO's five.
+    window = LOCALITY_WINDOW if interface == "crb" else 5 * LOCALITY_WINDOW
+    aml = acpi.tpm_device_aml(TPM_BASE, window) if profile.dsdt_tpm_device else b""
     dsdt_addr = place("DSDT", acpi.dsdt(aml))
     entries = [place("FACP", acpi.fadt(dsdt_addr, PM_TIMER_PORT))]
     if profile.tpm2_table:

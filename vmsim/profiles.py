@@ -62,6 +62,11 @@ class Profile:
     fifo_rid: int = 0x01
     # Largest burstCount the FIFO announces (0 = whatever fits in the buffer, as QEMU).
     fifo_burst_max: int = 0
+    # A 1-byte STS read outside dataAvail sees burstCount capped at 0xFF (QEMU: so a
+    # driver reading only 0x19 never sees 0 for 0x100 free bytes).
+    fifo_narrow_burst_cap: bool = False
+    # Releasing the locality returns the FIFO to idle (QEMU keeps the state per locality).
+    fifo_idle_on_release: bool = True
 
     @property
     def can_stop(self) -> bool:
@@ -141,6 +146,8 @@ QEMU = replace(
     seize=False,
     locality_gated=frozenset({"CTRL_START"}),
     intf_id=0x0000_1014_0002_5811,
+    fifo_narrow_burst_cap=True,
+    fifo_idle_on_release=False,
 )
 
 CLOUD_HYPERVISOR = replace(

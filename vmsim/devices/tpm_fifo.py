@@ -98,6 +98,7 @@ class TpmFifo:
         self.profile = profile
         self.recorder = recorder
         self.size = LOCALITY_WINDOW * profile.localities
+        self._access_size = 4
         self._stored = {r.name: r.reset for r in FIFO_REGISTERS.registers}
         self._stored.update(INTF_CAPABILITY=profile.fifo_intf_capability,
                             INTERFACE_ID=profile.fifo_interface_id,
@@ -150,6 +151,9 @@ class TpmFifo:
         else:
             n = 0
         cap = self.profile.fifo_burst_max
+        if (self._access_size == 1 and self.profile.fifo_narrow_burst_cap
+                and st is not FifoState.COMPLETION):
+            cap = min(cap, 0xFF) if cap else 0xFF
         return min(n, cap) if cap else min(n, 0xFFFF)
 
     def _read_sts(self, loc: int) -> int:
@@ -181,6 +185,7 @@ class TpmFifo:
         if 0x24 <= off < 0x28 or 0x80 <= off < XDATA_END:
             return self._fifo_read(loc, offset, size)
         value = 0
+        self._access_size = size
         for i in range(size):
             value |= self._read_byte(loc, off + i, offset) << (8 * i)
         return value
@@ -306,7 +311,8 @@ class TpmFifo:
         if value & 0x20 and self.active == loc:  # activeLocality: write 1 = relinquish
             self.active = None
             self.requesting.discard(loc)
-            self._idle()
+            if self.profile.fifo_idle_on_release:
+                self._idle()
             if self.requesting:
                 self._grant(max(self.requesting))
 
