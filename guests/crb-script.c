@@ -62,6 +62,7 @@ static const char nv_data[NV_SIZE] = {
 enum op_kind {
 	OP_STARTUP, OP_SHUTDOWN, OP_RANDOM, OP_PCR_EXTEND, OP_PCR_RESET, OP_PCR_READ,
 	OP_NV_DEFINE, OP_NV_WRITE, OP_NV_READ, OP_NV_UNDEFINE, OP_LOOP, OP_CANCEL_TEST,
+	OP_LOCALITY, OP_PCR_RESET_N,
 };
 
 static const struct {
@@ -82,6 +83,7 @@ static const struct {
 };
 
 static struct crb crb;
+static uintptr_t tpm_base;             /* locality 0's register page */
 static u8 cmd_buf[4096];
 static u8 rsp_buf[4096];
 static u32 cancel_ms = CANCEL_MS_DEFAULT;
@@ -97,20 +99,32 @@ static int parse_op(const char *w, size_t n, enum op_kind *kind, u32 *count)
 {
 	u32 i;
 
-	if (n > 5 && strncmp(w, "loop:", 5) == 0) {
-		u64 acc = 0;
-		size_t j;
+	static const struct {
+		const char *prefix;
+		enum op_kind kind;
+		u32 min, max;
+	} numbered[] = {
+		{ "loop:", OP_LOOP, 1, LOOP_MAX },
+		{ "locality:", OP_LOCALITY, 0, 4 },      /* use locality N's register page */
+		{ "pcr-reset:", OP_PCR_RESET_N, 0, 23 }, /* PCR_Reset(N) */
+	};
 
-		for (j = 5; j < n; j++) {
+	for (i = 0; i < ARRAY_SIZE(numbered); i++) {
+		size_t p = strlen(numbered[i].prefix), j;
+		u64 acc = 0;
+
+		if (n <= p || strncmp(w, numbered[i].prefix, p) != 0)
+			continue;
+		for (j = p; j < n; j++) {
 			if (w[j] < '0' || w[j] > '9')
 				return -1;
 			acc = acc * 10 + (u32)(w[j] - '0');
-			if (acc > LOOP_MAX)
+			if (acc > numbered[i].max)
 				return -1;
 		}
-		if (acc == 0)
+		if (acc < numbered[i].min)
 			return -1;
-		*kind = OP_LOOP;
+		*kind = numbered[i].kind;
 		*count = (u32)acc;
 		return 0;
 	}
@@ -155,7 +169,7 @@ static int bad_cmdline(const char *why, const char *w, size_t n)
 	}
 	printf(TAG "usage: ops=OP[,OP...] [cancel_ms=N] [retry=0|1]; OP: startup shutdown random "
 	       "pcr-extend pcr-reset pcr-read nv-define nv-write nv-read nv-undefine "
-	       "loop:N (N 1..1000000) cancel-test\n");
+	       "loop:N (N 1..1000000) cancel-test locality:N (0..4) pcr-reset:N (0..23)\n");
 	return EXIT_TRANSPORT;
 }
 
@@ -492,6 +506,15 @@ static int run_op(enum op_kind kind, u32 count)
 	case OP_CANCEL_TEST:
 		op_cancel_test();
 		break;
+	case OP_LOCALITY:
+		/* Registers through locality N's page (base + 0x1000 * N); the data
+		 * buffer addresses stay those CMD_LADDR/RSP_ADDR gave. */
+		crb.base = tpm_base + 0x1000u * count;
+		printf(TAG "%s\n", op_text);
+		break;
+	case OP_PCR_RESET_N:
+		op_simple(tpm2_build_pcr_reset(cmd_buf, sizeof(cmd_buf), count), &transport);
+		break;
 	}
 	return transport;
 }
@@ -514,6 +537,7 @@ static int attach(uintptr_t base)
 	int err, err2;
 
 	crb_init(&crb, base);
+	tpm_base = base;
 	err = crb_request_locality(&crb);
 	if (err)
 		return attach_error("request locality", err);

@@ -211,3 +211,19 @@ def test_a_machine_start_resets_pcrs_unlike_bhyve(swtpm_with_ctrl, swtpm_server)
     kept = run_vmsim("run", "crb-script", "--append", "ops=startup,pcr-read", *bhyve)
     assert "startup rc=0x100" in kept.stdout
     assert pcr16(kept.stdout) != "00" * 32
+
+
+def test_set_locality_reaches_swtpm_pcr20_resets_only_from_locality_2():
+    p = run_vmsim("run", "crb-script", "--append",
+                  "ops=startup,pcr-reset:20,locality:2,pcr-reset:20")
+    assert p.returncode == 0, p.stdout
+    lines = [ln for ln in p.stdout.splitlines() if "pcr-reset:20" in ln]
+    assert lines[0].endswith("rc=0x907 TPM_RC_LOCALITY")  # locality 0
+    assert lines[1].endswith("rc=0x000 TPM_RC_SUCCESS")  # locality 2, via SET_LOCALITY
+
+
+def test_large_latency_still_succeeds_and_the_polls_are_counted(tmp_path):
+    p, rep = report_of(tmp_path, "crb-linux", "-o", "tpm.latency=1000")
+    assert p.returncode == 0, p.stdout
+    # Every command is held for 1000 polls, plus the poll that sees it complete.
+    assert rep["counts"]["completion_polls"] == rep["counts"]["tpm_commands"] * 1001

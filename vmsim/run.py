@@ -226,7 +226,8 @@ def run_guest(cfg: RunConfig, console: IO[bytes] | None = None) -> RunResult:
             firmware=firmware.name, backend=backend.description,
             counts={"mmio_accesses": recorder.mmio_accesses,
                     "port_accesses": recorder.port_accesses,
-                    "tpm_commands": recorder.tpm_commands},
+                    "tpm_commands": recorder.tpm_commands,
+                    "completion_polls": recorder.completion_polls},
             warnings=recorder.warning_list(), wall_seconds=wall,
             injections=injector.log, backend_events=recorder.events,
             virtual_seconds=timer.virtual_seconds)

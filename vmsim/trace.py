@@ -70,6 +70,7 @@ class Recorder:
     mmio_accesses: int = 0
     port_accesses: int = 0
     tpm_commands: int = 0
+    completion_polls: int = 0  # guest status reads while a command was pending
     warnings: dict[tuple, dict[str, Any]] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
     sink: Callable[[object], None] | None = None

@@ -93,7 +93,10 @@ class CommandEngine:
 
     def poll(self) -> Completion | None:
         """A guest status read; the completion once the command is done, else None."""
-        if not self.pending or self.hanging:
+        if not self.pending:
+            return None
+        self.recorder.completion_polls += 1
+        if self.hanging:
             return None
         if self.polls_left > 0:
             self.polls_left -= 1
