@@ -8,6 +8,8 @@ have() { command -v "$1" >/dev/null 2>&1; }
 have swtpm || need="$need swtpm swtpm-tools"
 have qemu-system-x86_64 || need="$need qemu-system-x86"
 have tpm2_getrandom || need="$need tpm2-tools libtss2-tcti-cmd0"
+have tshark || need="$need tshark"          # the pcap test decodes with Wireshark's dissector
+have chromium || need="$need chromium"      # the HTML diagram test renders headless
 have gcc || need="$need gcc"
 have ld || need="$need binutils"
 have make || need="$need make"

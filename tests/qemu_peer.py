@@ -25,7 +25,7 @@ class PeerRun:
 
 
 def run_on_qemu(elf: str, device: str = "tpm-crb", append: str = "",
-                timeout: float = 120) -> PeerRun:
+                timeout: float = 120, extra: list[str] | None = None) -> PeerRun:
     if shutil.which("qemu-system-x86_64") is None:
         pytest.fail("qemu-system-x86_64 is missing: run 'make deps' (Debian qemu-system-x86)")
     with tempfile.TemporaryDirectory(prefix="vmsim-qemu-") as d:
@@ -41,6 +41,7 @@ def run_on_qemu(elf: str, device: str = "tpm-crb", append: str = "",
                    "-device", f"{device},tpmdev=t", "-kernel", elf]
             if append:
                 cmd += ["-append", append]
+            cmd += extra or []
             p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
                                stdin=subprocess.DEVNULL)
         finally:

@@ -65,8 +65,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="run vmsim and the swtpm it starts on one CPU (default auto)")
     r.add_argument("--trace", metavar="FILE",
                    help="write every device access and TPM command, decoded ('-' = stderr)")
-    r.add_argument("--trace-format", choices=("text", "jsonl"), default="text",
-                   help="text (annotated, for people) or jsonl (one object per event)")
+    r.add_argument("--pcap", metavar="FILE", help="write every TPM command and response as "
+                   "a pcap (TCP port 2321) that Wireshark's TPM 2.0 dissector decodes")
+    r.add_argument("--trace-format", choices=("text", "jsonl", "qemu"), default="text",
+                   help="text (annotated, for people), jsonl (one object per event), or "
+                   "qemu (the lines QEMU 7.2's tpm_crb/tpm_tis trace events log)")
 
     mx = sub.add_parser("matrix", help="run OS guests against every profile, interface and "
                         "firmware, in parallel, and print the table")
@@ -119,7 +122,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     cfg = RunConfig(guest=args.guest, firmware=args.firmware, cmdline=args.append,
                     timeout=args.timeout, mem_mib=args.mem, report_json=args.report_json,
                     trace=args.trace, unknown_access=args.unknown_access, cpu=args.cpu,
-                    trace_format=args.trace_format, inject=args.inject)
+                    trace_format=args.trace_format, inject=args.inject, pcap=args.pcap)
     _apply_tpm_options(cfg, args.lpc, args.options, args.profile)
     result = run_guest(cfg)
     print_stop(result.stop)

@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -24,6 +25,7 @@ from vmsim.errors import VmsimError
 from vmsim.guests import resolve_guest
 from vmsim.loader import load_elf
 from vmsim.machine import Machine
+from vmsim.pcap import PcapWriter
 from vmsim.profiles import get_profile, with_policy
 from vmsim.report import build_report, render_stop, write_report
 from vmsim.stop import Stop, StopReason
@@ -57,6 +59,7 @@ class RunConfig:
     report_json: str | None = None
     trace: str | None = None
     trace_format: str = "text"
+    pcap: str | None = None
     on_loss: str = "stop"
     latency: int = 0
     inject: list[str] = field(default_factory=list)
@@ -153,6 +156,7 @@ def run_guest(cfg: RunConfig, console: IO[bytes] | None = None) -> RunResult:
     out = console if console is not None else sys.stdout.buffer
     started = time.monotonic()
     trace_file: IO[str] | None = None
+    pcap: PcapWriter | None = None
     old_affinity: set[int] | None = None
     spawned: SpawnedSwtpm | None = None
     backend = None
@@ -167,7 +171,9 @@ def run_guest(cfg: RunConfig, console: IO[bytes] | None = None) -> RunResult:
             sink = text_sink(trace_file, cfg.trace_format)
         else:
             sink = None
-        recorder = Recorder(sink=sink)
+        if cfg.pcap:
+            pcap = PcapWriter(cfg.pcap)
+        recorder = Recorder(sink=_fanout(sink, pcap))
         buffer_size = BUFFER_SIZES[cfg.interface]
         reconnect = None
         if cfg.tpm_path is not None:
@@ -246,6 +252,8 @@ def run_guest(cfg: RunConfig, console: IO[bytes] | None = None) -> RunResult:
             backend.close()
         if trace_file is not None:
             trace_file.close()
+        if pcap is not None:
+            pcap.close()
 
 
 def _machine(image, ram: int, recorder: Recorder, sink, exact_rip: bool,
@@ -256,6 +264,18 @@ def _machine(image, ram: int, recorder: Recorder, sink, exact_rip: bool,
         m.bus.add_ports(dev)
     m.bus.add_mmio(TPM_BASE, tpm)
     return m
+
+
+def _fanout(*sinks: Callable[[object], None] | None) -> Callable[[object], None] | None:
+    live = [s for s in sinks if s is not None]
+    if len(live) <= 1:
+        return live[0] if live else None
+
+    def emit(rec: object) -> None:
+        for s in live:
+            s(rec)
+
+    return emit
 
 
 def _left(deadline: float | None) -> float | None:

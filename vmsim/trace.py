@@ -144,14 +144,36 @@ def render_jsonl(rec: object) -> str:
     return json.dumps(data, separators=(",", ":"))
 
 
-RENDERERS: dict[str, Callable[[object], str]] = {"text": render_text, "jsonl": render_jsonl}
+def render_qemu(rec: object) -> str | None:
+    """The lines QEMU 7.2 logs for the same accesses (-trace 'tpm_crb*' / 'tpm_tis*'), so
+    a vmsim run diffs against `qemu-system-x86_64 ... -D FILE`. QEMU's CRB data buffer is
+    RAM (never traced), so only the register window is; other records have no QEMU line."""
+    if not isinstance(rec, MmioAccess):
+        return None
+    verb = "read" if rec.direction == "R" else "write"
+    if rec.device == "tpm-crb":
+        if rec.offset & 0xFFF >= 0x80:
+            return None
+        return (f"tpm_crb_mmio_{verb} CRB {verb} 0x{rec.offset:016x} len:{rec.width} "
+                f"val: {rec.value:#x}")
+    if rec.device == "tpm-tis":
+        return (f"tpm_tis_mmio_{verb} {' ' if verb == 'read' else ''}{verb}.{rec.width}"
+                f"(0x{rec.offset:08x}) = 0x{rec.value:08x}")
+    return None
+
+
+RENDERERS: dict[str, Callable[[object], str | None]] = {
+    "text": render_text, "jsonl": render_jsonl, "qemu": render_qemu,
+}
 
 
 def text_sink(stream: IO[str], fmt: str = "text") -> Callable[[object], None]:
     render = RENDERERS[fmt]
 
     def emit(rec: object) -> None:
-        stream.write(render(rec) + "\n")
-        stream.flush()
+        line = render(rec)
+        if line is not None:
+            stream.write(line + "\n")
+            stream.flush()
 
     return emit
