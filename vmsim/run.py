@@ -162,7 +162,7 @@ def run_guest(cfg: RunConfig, console: IO[bytes] | None = None) -> RunResult:
     backend = None
     try:
         if cfg.trace == "-":
-            sink = text_sink(sys.stderr, cfg.trace_format)
+            sink = text_sink(sys.stderr, cfg.trace_format, flush=True)
         elif cfg.trace:
             try:
                 trace_file = open(cfg.trace, "w")  # noqa: SIM115 - closed in finally

@@ -10,13 +10,13 @@ from __future__ import annotations
 import collections
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import IO, Any
 
 RECENT_ACCESSES = 16
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class MmioAccess:
     device: str
     direction: str  # "R" or "W"
@@ -135,12 +135,19 @@ def render_text(rec: object) -> str:
 
 def render_jsonl(rec: object) -> str:
     """One JSON object per record, for programs: type + the record's fields."""
+    if isinstance(rec, MmioAccess):  # the bulk of a trace: formatted directly
+        rip = "null" if rec.rip is None else str(rec.rip)
+        return (f'{{"type":"mmio","device":"{rec.device}","direction":"{rec.direction}",'
+                f'"offset":{rec.offset},"width":{rec.width},"value":{rec.value},'
+                f'"register":"{rec.register}","decoded":{json.dumps(rec.decoded)},'
+                f'"rip":{rip}}}')
     kind = {MmioAccess: "mmio", TpmCommand: "tpm", ProtocolWarning: "warning",
             BackendEvent: "backend"}.get(
         type(rec), "other")
     data: dict[str, Any] = {"type": kind}
-    for k, v in vars(rec).items():
-        data[k] = v.hex() if isinstance(v, bytes) else v
+    for f in fields(rec):  # type: ignore[arg-type]
+        v = getattr(rec, f.name)
+        data[f.name] = v.hex() if isinstance(v, bytes) else v
     return json.dumps(data, separators=(",", ":"))
 
 
@@ -167,13 +174,18 @@ RENDERERS: dict[str, Callable[[object], str | None]] = {
 }
 
 
-def text_sink(stream: IO[str], fmt: str = "text") -> Callable[[object], None]:
+def text_sink(stream: IO[str], fmt: str = "text",
+              flush: bool = False) -> Callable[[object], None]:
+    """Render each record to ``stream``. A file is flushed when closed (a flush per line
+    would cost more than the access it describes); a terminal (flush=True) at once."""
     render = RENDERERS[fmt]
+    write = stream.write
 
     def emit(rec: object) -> None:
         line = render(rec)
         if line is not None:
-            stream.write(line + "\n")
-            stream.flush()
+            write(line + "\n")
+            if flush:
+                stream.flush()
 
     return emit
