@@ -81,6 +81,15 @@ def _parser() -> argparse.ArgumentParser:
     mx.add_argument("--timeout", type=float, default=30.0, help="per cell (default 30 s)")
     mx.add_argument("--json", metavar="FILE", help="write every cell, fault reports included")
 
+    sc = sub.add_parser("script", help="drive a device model with no guest, qtest style "
+                        "(docs/walkthroughs/*.vms); FILE '-' reads stdin, a prompt on a tty")
+    sc.add_argument("file", metavar="FILE")
+    sc.add_argument("--profile", default=None, help="device profile (default spec)")
+    sc.add_argument("-o", dest="options", action="append", default=[], metavar="KEY=VALUE",
+                    help="tpm.intf=crb|tis, tpm.profile=NAME, tpm.path=PATH, tpm.ctrl=PATH")
+    sc.add_argument("-l", dest="lpc", action="append", default=[], metavar="tpm,swtpm,PATH")
+    sc.add_argument("--unknown-access", choices=("strict", "ignore"))
+
     sub.add_parser("guests", help="list built guests")
     sub.add_parser("firmware", help="list firmware profiles")
     pr = sub.add_parser("profiles", help="list device profiles, or show one")
@@ -127,6 +136,33 @@ def _cmd_run(args: argparse.Namespace) -> int:
     result = run_guest(cfg)
     print_stop(result.stop)
     return result.stop.status
+
+
+def _cmd_script(args: argparse.Namespace) -> int:
+    from vmsim.profiles import get_profile, with_policy
+    from vmsim.run import RunConfig
+    from vmsim.script import run_script
+    from vmsim.tpm.swtpm import SwtpmBackend
+
+    cfg = RunConfig(guest="-")
+    _apply_tpm_options(cfg, args.lpc, args.options, args.profile)
+    profile = with_policy(get_profile(cfg.profile), args.unknown_access)
+    backend = SwtpmBackend(cfg.tpm_path, cfg.tpm_ctrl) if cfg.tpm_path else None
+    try:
+        if args.file == "-":
+            interactive = sys.stdin.isatty()
+            return run_script(sys.stdin, source="<stdin>", interface=cfg.interface,
+                              profile=profile, backend=backend, interactive=interactive)
+        try:
+            with open(args.file) as f:
+                lines = f.readlines()
+        except OSError as e:
+            raise VmsimError(f"script {args.file}: {e.strerror}") from None
+        return run_script(lines, source=args.file, interface=cfg.interface, profile=profile,
+                          backend=backend)
+    finally:
+        if backend is not None:
+            backend.close()
 
 
 def _cmd_matrix(args: argparse.Namespace) -> int:
@@ -181,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_run(args)
         if args.command == "matrix":
             return _cmd_matrix(args)
+        if args.command == "script":
+            return _cmd_script(args)
         return _cmd_list(args.command, getattr(args, "name", None))
     except VmsimError as e:
         print(f"vmsim: error: {e}", file=sys.stderr)
