@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from vmsim import __version__
 from vmsim.errors import VmsimError
@@ -65,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="run vmsim and the swtpm it starts on one CPU (default auto)")
     r.add_argument("--trace", metavar="FILE",
                    help="write every device access and TPM command, decoded ('-' = stderr)")
+    r.add_argument("--html", metavar="FILE", help="write the run as a self-contained HTML "
+                   "sequence diagram (guest, interface, swtpm)")
     r.add_argument("--pcap", metavar="FILE", help="write every TPM command and response as "
                    "a pcap (TCP port 2321) that Wireshark's TPM 2.0 dissector decodes")
     r.add_argument("--trace-format", choices=("text", "jsonl", "qemu"), default="text",
@@ -89,6 +92,10 @@ def _parser() -> argparse.ArgumentParser:
                     help="tpm.intf=crb|tis, tpm.profile=NAME, tpm.path=PATH, tpm.ctrl=PATH")
     sc.add_argument("-l", dest="lpc", action="append", default=[], metavar="tpm,swtpm,PATH")
     sc.add_argument("--unknown-access", choices=("strict", "ignore"))
+
+    dg = sub.add_parser("diagram", help="turn a jsonl trace into an HTML sequence diagram")
+    dg.add_argument("trace", metavar="TRACE.jsonl")
+    dg.add_argument("-o", dest="output", metavar="OUT.html", help="default: TRACE.html")
 
     sub.add_parser("guests", help="list built guests")
     sub.add_parser("firmware", help="list firmware profiles")
@@ -131,11 +138,35 @@ def _cmd_run(args: argparse.Namespace) -> int:
     cfg = RunConfig(guest=args.guest, firmware=args.firmware, cmdline=args.append,
                     timeout=args.timeout, mem_mib=args.mem, report_json=args.report_json,
                     trace=args.trace, unknown_access=args.unknown_access, cpu=args.cpu,
-                    trace_format=args.trace_format, inject=args.inject, pcap=args.pcap)
+                    trace_format=args.trace_format, inject=args.inject, pcap=args.pcap,
+                    html=args.html)
     _apply_tpm_options(cfg, args.lpc, args.options, args.profile)
     result = run_guest(cfg)
     print_stop(result.stop)
     return result.stop.status
+
+
+def _cmd_diagram(args: argparse.Namespace) -> int:
+    import json
+
+    from vmsim.run import write_diagram
+
+    records = []
+    try:
+        with open(args.trace) as f:
+            for n, line in enumerate(f, 1):
+                if line.strip():
+                    try:
+                        records.append(json.loads(line))
+                    except json.JSONDecodeError:
+                        raise VmsimError(f"{args.trace}:{n}: not a JSON line; write the "
+                                         "trace with --trace-format jsonl") from None
+    except OSError as e:
+        raise VmsimError(f"trace {args.trace}: {e.strerror}") from None
+    out = args.output or str(Path(args.trace).with_suffix(".html"))
+    write_diagram(out, records, f"vmsim trace {args.trace}")
+    print(out)
+    return 0
 
 
 def _cmd_script(args: argparse.Namespace) -> int:
@@ -219,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_matrix(args)
         if args.command == "script":
             return _cmd_script(args)
+        if args.command == "diagram":
+            return _cmd_diagram(args)
         return _cmd_list(args.command, getattr(args, "name", None))
     except VmsimError as e:
         print(f"vmsim: error: {e}", file=sys.stderr)

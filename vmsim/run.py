@@ -32,7 +32,7 @@ from vmsim.stop import Stop, StopReason
 from vmsim.tpm.backend import BackendLost
 from vmsim.tpm.injection import Injector, load_rules
 from vmsim.tpm.swtpm import SpawnedSwtpm, SwtpmBackend
-from vmsim.trace import Recorder, text_sink
+from vmsim.trace import Recorder, text_sink, to_dict
 
 INTERFACES: dict[str, type[TpmCrb] | type[TpmFifo]] = {"crb": TpmCrb, "tis": TpmFifo}
 DEVICE_NAMES = {"crb": TpmCrb.name, "tis": TpmFifo.name}
@@ -60,6 +60,7 @@ class RunConfig:
     trace: str | None = None
     trace_format: str = "text"
     pcap: str | None = None
+    html: str | None = None
     on_loss: str = "stop"
     latency: int = 0
     inject: list[str] = field(default_factory=list)
@@ -173,6 +174,9 @@ def run_guest(cfg: RunConfig, console: IO[bytes] | None = None) -> RunResult:
             sink = None
         if cfg.pcap:
             pcap = PcapWriter(cfg.pcap)
+        html_records: list[dict[str, Any]] = []
+        if cfg.html:
+            sink = _fanout(sink, lambda rec: html_records.append(to_dict(rec)))
         recorder = Recorder(sink=_fanout(sink, pcap))
         buffer_size = BUFFER_SIZES[cfg.interface]
         reconnect = None
@@ -237,6 +241,9 @@ def run_guest(cfg: RunConfig, console: IO[bytes] | None = None) -> RunResult:
             warnings=recorder.warning_list(), wall_seconds=wall,
             injections=injector.log, backend_events=recorder.events,
             virtual_seconds=timer.virtual_seconds)
+        if cfg.html:
+            write_diagram(cfg.html, html_records, f"vmsim run {cfg.guest}: {profile.name}, "
+                          f"{cfg.interface}, firmware {firmware.name}")
         if cfg.report_json:
             try:
                 write_report(cfg.report_json, report)
@@ -264,6 +271,16 @@ def _machine(image, ram: int, recorder: Recorder, sink, exact_rip: bool,
         m.bus.add_ports(dev)
     m.bus.add_mmio(TPM_BASE, tpm)
     return m
+
+
+def write_diagram(path: str, records: list[dict[str, Any]], title: str) -> None:
+    from vmsim.diagram import render_html
+
+    try:
+        with open(path, "w") as f:
+            f.write(render_html(records, title=title))
+    except OSError as e:
+        raise VmsimError(f"--html {path}: {e.strerror}") from None
 
 
 def _fanout(*sinks: Callable[[object], None] | None) -> Callable[[object], None] | None:

@@ -133,6 +133,17 @@ def render_text(rec: object) -> str:
     return str(rec)
 
 
+def to_dict(rec: object) -> dict[str, Any]:
+    """A record as the JSON object jsonl traces hold (bytes as hex)."""
+    kind = {MmioAccess: "mmio", TpmCommand: "tpm", ProtocolWarning: "warning",
+            BackendEvent: "backend"}.get(type(rec), "other")
+    data: dict[str, Any] = {"type": kind}
+    for f in fields(rec):  # type: ignore[arg-type]
+        v = getattr(rec, f.name)
+        data[f.name] = v.hex() if isinstance(v, bytes) else v
+    return data
+
+
 def render_jsonl(rec: object) -> str:
     """One JSON object per record, for programs: type + the record's fields."""
     if isinstance(rec, MmioAccess):  # the bulk of a trace: formatted directly
@@ -141,14 +152,7 @@ def render_jsonl(rec: object) -> str:
                 f'"offset":{rec.offset},"width":{rec.width},"value":{rec.value},'
                 f'"register":"{rec.register}","decoded":{json.dumps(rec.decoded)},'
                 f'"rip":{rip}}}')
-    kind = {MmioAccess: "mmio", TpmCommand: "tpm", ProtocolWarning: "warning",
-            BackendEvent: "backend"}.get(
-        type(rec), "other")
-    data: dict[str, Any] = {"type": kind}
-    for f in fields(rec):  # type: ignore[arg-type]
-        v = getattr(rec, f.name)
-        data[f.name] = v.hex() if isinstance(v, bytes) else v
-    return json.dumps(data, separators=(",", ":"))
+    return json.dumps(to_dict(rec), separators=(",", ":"))
 
 
 def render_qemu(rec: object) -> str | None:
