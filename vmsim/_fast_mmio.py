@@ -16,7 +16,12 @@ from collections.abc import Callable
 from unicorn import Uc, UcError
 
 try:
-    from unicorn.unicorn_py3.unicorn import MMIO_READ_CFUNC, MMIO_WRITE_CFUNC, uclib
+    from unicorn.unicorn_py3.unicorn import (
+        MMIO_READ_CFUNC,
+        MMIO_WRITE_CFUNC,
+        uc_hook_h,
+        uclib,
+    )
 except ImportError:  # pragma: no cover - other binding layouts
     uclib = None
 
@@ -81,3 +86,35 @@ def pc_reader(uc: Uc, reg: int) -> Callable[[], int]:
         return value.value
 
     return pc
+
+
+def _c_noop() -> int | None:
+    """Address of a C function that ignores its arguments and has no side effects.
+
+    A memory hook whose callback is C code costs nothing in Python, yet its mere presence
+    makes Unicorn keep the PC exact inside MMIO callbacks. libc's abs() fits the hook's
+    signature on the x86-64 SysV ABI (arguments in registers, the caller cleans up, the
+    int it returns in a void hook is ignored)."""
+    try:
+        libc = ctypes.CDLL(None)
+        return ctypes.cast(libc.abs, ctypes.c_void_p).value
+    except (OSError, AttributeError):  # pragma: no cover
+        return None
+
+
+_NOOP = _c_noop()
+
+
+def exact_pc_hook(uc: Uc, hook_types: int, begin: int, end: int,
+                  fallback: Callable[..., None]) -> None:
+    """Install the hook that makes the PC exact over [begin, end], as cheaply as possible."""
+    handle = getattr(uc, "_uch", None)
+    if uclib is None or handle is None or _NOOP is None:
+        uc.hook_add(hook_types, fallback, None, begin, end)
+        return
+    hh = uc_hook_h()
+    status = uclib.uc_hook_add(handle, ctypes.byref(hh), hook_types,
+                               ctypes.c_void_p(_NOOP), ctypes.c_void_p(0),
+                               ctypes.c_uint64(begin), ctypes.c_uint64(end))
+    if status != 0:
+        raise UcError(status)

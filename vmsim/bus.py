@@ -8,13 +8,14 @@ MachineStop; the bus turns that into an emu_stop and hands the stop to the machi
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Protocol
 
 from unicorn import UC_HOOK_INSN, UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE, Uc
 from unicorn.x86_const import UC_X86_INS_IN, UC_X86_INS_OUT, UC_X86_REG_RIP
 
-from vmsim._fast_mmio import MmioMapper, pc_reader
+from vmsim._fast_mmio import MmioMapper, exact_pc_hook, pc_reader
 from vmsim.stop import MachineStop, Stop
 from vmsim.trace import MmioAccess, ProtocolWarning, Recorder
 
@@ -42,10 +43,9 @@ class Bus:
 
     def __init__(self, uc: Uc, recorder: Recorder, on_stop: Callable[[Stop], None],
                  trace: Callable[[object], None] | None = None,
-                 pc_reg: int = UC_X86_REG_RIP, exact_rip: bool = True) -> None:
+                 pc_reg: int = UC_X86_REG_RIP) -> None:
         self.uc = uc
         self.pc_reg = pc_reg
-        self.exact_rip = exact_rip
         self.recorder = recorder
         self.on_stop = on_stop
         self.trace = trace
@@ -54,6 +54,8 @@ class Bus:
         self.mmio = MmioMapper(uc)
         self._pc = pc_reader(uc, pc_reg)
         self._names: dict[tuple, tuple[str, str]] = {}
+        self._last: dict[tuple, int] = {}
+        self._t0 = time.perf_counter()
         self._ports: dict[int, PortDevice] = {}
         uc.hook_add(UC_HOOK_INSN, self._port_in, None, 1, 0, UC_X86_INS_IN)
         uc.hook_add(UC_HOOK_INSN, self._port_out, None, 1, 0, UC_X86_INS_OUT)
@@ -81,7 +83,7 @@ class Bus:
             try:
                 value = dev_read(offset, size)
             except MachineStop as s:
-                self._stop(s.stop, in_mmio=True)
+                self._stop(s.stop)
                 return 0
             rec.mmio_accesses += 1
             remember((name, "R", offset, size, value))
@@ -99,23 +101,19 @@ class Bus:
             try:
                 dev_write(offset, size, value)
             except MachineStop as s:
-                self._stop(s.stop, in_mmio=True)
+                self._stop(s.stop)
 
         self.mmio.map(base, device.size, read_cb, write_cb)
         # Without a memory hook over the window, RIP read inside an MMIO callback is the
-        # start of the translation block (reference/unicorn.md); this no-op hook makes it
-        # exact. It costs ~0.8 us per access, so it is installed only when something
-        # needs the exact RIP: a trace, or a profile that can stop on an access.
-        if self.exact_rip:
-            self.uc.hook_add(UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, _noop, None,
-                             base, base + device.size - 1)
+        # start of the translation block (reference/unicorn.md); a no-op hook makes it
+        # exact. Its callback is C code (exact_pc_hook), so it costs no Python call.
+        exact_pc_hook(self.uc, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
+                      base, base + device.size - 1, _noop)
         self.windows.append((base, device))
 
     # -- hooks -------------------------------------------------------------------------
 
-    def _stop(self, stop: Stop, in_mmio: bool = False) -> None:
-        if in_mmio and not self.exact_rip:
-            stop.details["rip_exact"] = False
+    def _stop(self, stop: Stop) -> None:
         if not self.stopped:
             self.stopped = True
             self.on_stop(stop)
@@ -131,8 +129,16 @@ class Bus:
                      device.decode(offset, size, value, direction))
             if len(self._names) < 65536:
                 self._names[key] = names
+        changed = ""
+        if direction == "R" and names[1]:  # registers with fields; not data bytes
+            key2 = (device.name, offset, size)
+            last = self._last.get(key2)
+            self._last[key2] = value
+            if last is not None and last != value:
+                changed = device.decode(offset, size, last ^ value, "R")
         self.trace(MmioAccess(device.name, direction, offset, size, value, names[0],
-                              names[1], self._pc()))
+                              names[1], self._pc(), time.perf_counter() - self._t0,
+                              changed))
 
     def _port_in(self, uc: Uc, port: int, size: int, _ud: object) -> int:
         self.recorder.port_accesses += 1

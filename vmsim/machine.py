@@ -73,8 +73,7 @@ class Machine:
     """One guest on one CPU; devices are attached through ``bus``."""
 
     def __init__(self, image: GuestImage, ram_size: int, recorder: Recorder,
-                 trace: Callable[[object], None] | None = None,
-                 exact_rip: bool = True) -> None:
+                 trace: Callable[[object], None] | None = None) -> None:
         self.image = image
         self.ram_size = ram_size
         self.recorder = recorder
@@ -86,8 +85,7 @@ class Machine:
         self.uc.mem_map(0, ram_size)
         self.stop: Stop | None = None
         self._fault: dict | None = None
-        self.bus = Bus(self.uc, recorder, self._on_stop, trace, pc_reg=self.pc_reg,
-                       exact_rip=exact_rip)
+        self.bus = Bus(self.uc, recorder, self._on_stop, trace, pc_reg=self.pc_reg)
         self.uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
         self.uc.hook_add(UC_HOOK_MEM_UNMAPPED, self._on_unmapped)
         self.uc.hook_add(UC_HOOK_INSN_INVALID, self._on_invalid)
@@ -206,11 +204,7 @@ class Machine:
             if stop.reason is StopReason.HALT:
                 rip -= 1  # report the HLT itself, not the instruction after it
             stop.details.setdefault("rip", rip)
-            insn = self.disassemble(rip)
-            if stop.details.get("rip_exact") is False:
-                insn = (f"{insn}  [start of the translation block holding the access; "
-                        "--trace gives the exact instruction]")
-            stop.details.setdefault("instruction", insn)
+            stop.details.setdefault("instruction", self.disassemble(rip))
             stop.details.setdefault("recent_accesses", self.recent_accesses())
         self.stop = stop
 

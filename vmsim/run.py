@@ -32,7 +32,7 @@ from vmsim.stop import Stop, StopReason
 from vmsim.tpm.backend import BackendLost
 from vmsim.tpm.injection import Injector, load_rules
 from vmsim.tpm.swtpm import SpawnedSwtpm, SwtpmBackend
-from vmsim.trace import Recorder, text_sink, to_dict
+from vmsim.trace import Recorder, StopRecord, text_sink, to_dict
 
 INTERFACES: dict[str, type[TpmCrb] | type[TpmFifo]] = {"crb": TpmCrb, "tis": TpmFifo}
 DEVICE_NAMES = {"crb": TpmCrb.name, "tis": TpmFifo.name}
@@ -199,7 +199,6 @@ def run_guest(cfg: RunConfig, console: IO[bytes] | None = None) -> RunResult:
                 old_affinity = os.sched_getaffinity(0)
                 os.sched_setaffinity(0, {cpu})
         assert backend is not None
-        exact_rip = sink is not None or profile.can_stop
         try:
             backend.power_on(buffer_size)  # a machine start is a platform reset
         except BackendLost as e:
@@ -219,17 +218,19 @@ def run_guest(cfg: RunConfig, console: IO[bytes] | None = None) -> RunResult:
             if stage is not None:
                 # The firmware stage runs first on the same devices, as firmware does.
                 stage_con = Debugcon(sys.stderr.buffer)
-                m = _machine(stage, ram, recorder, sink, exact_rip, tpm, timer, stage_con)
+                m = _machine(stage, ram, recorder, sink, tpm, timer, stage_con)
                 m.load(tables, "")
                 stop = m.run(_left(deadline), interrupt_fd=signals.read_fd)
                 if stop.reason is StopReason.EXIT:
                     stop = None  # firmware finished (found a TPM or not): boot the guest
             if stop is None:
-                machine = _machine(image, ram, recorder, sink, exact_rip, tpm, timer,
+                machine = _machine(image, ram, recorder, sink, tpm, timer,
                                    debugcon)
                 machine.load(tables, cfg.cmdline)
                 stop = machine.run(_left(deadline), interrupt_fd=signals.read_fd)
             wall = time.monotonic() - started
+        if recorder.sink is not None:
+            recorder.sink(StopRecord(stop.reason.value, stop.summary, stop.status))
         out.flush()
         report = build_report(
             stop, guest=image.path, profile=profile.name, interface=cfg.interface,
@@ -263,10 +264,10 @@ def run_guest(cfg: RunConfig, console: IO[bytes] | None = None) -> RunResult:
             pcap.close()
 
 
-def _machine(image, ram: int, recorder: Recorder, sink, exact_rip: bool,
+def _machine(image, ram: int, recorder: Recorder, sink,
              tpm: TpmCrb | TpmFifo, timer: PmTimer, console: Debugcon) -> Machine:
     """A CPU with the run's devices attached: the same device objects for every stage."""
-    m = Machine(image, ram, recorder, trace=sink, exact_rip=exact_rip)
+    m = Machine(image, ram, recorder, trace=sink)
     for dev in (console, DebugExit(), timer):
         m.bus.add_ports(dev)
     m.bus.add_mmio(TPM_BASE, tpm)

@@ -26,6 +26,8 @@ class MmioAccess:
     register: str = ""
     decoded: str = ""
     rip: int | None = None
+    time: float | None = None  # seconds since the run started (wall clock)
+    changed: str = ""  # bit fields that differ from the last read of this register
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,23 @@ class BackendEvent:
     device: str
     kind: str
     detail: str
+
+
+@dataclass(frozen=True)
+class StateChange:
+    """A device state transition: locality granted, idle/ready, command started/done."""
+
+    device: str
+    what: str
+
+
+@dataclass(frozen=True)
+class StopRecord:
+    """How the run ended, as the last trace record."""
+
+    reason: str
+    summary: str
+    status: int
 
 
 @dataclass(frozen=True)
@@ -74,6 +93,10 @@ class Recorder:
     warnings: dict[tuple, dict[str, Any]] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
     sink: Callable[[object], None] | None = None
+
+    def state(self, device: str, what: str) -> None:
+        if self.sink is not None:
+            self.sink(StateChange(device, what))
 
     def event(self, ev: BackendEvent) -> None:
         self.events.append({"device": ev.device, "kind": ev.kind, "detail": ev.detail})
@@ -109,15 +132,23 @@ def _hex(b: bytes, limit: int = 32) -> str:
     return s + ("..." if len(b) > limit else "")
 
 
+_VALUE = {1: "0x%02x", 2: "0x%04x", 4: "0x%08x", 8: "0x%016x"}
+
+
 def render_text(rec: object) -> str:
     """One readable line per record, in the spec's register names."""
-    if isinstance(rec, MmioAccess):
-        arrow = "->" if rec.direction == "R" else "<-"
-        rip = f"{rec.rip:#010x} " if rec.rip is not None else ""
-        digits = 2 * rec.width
-        dec = f"  [{rec.decoded}]" if rec.decoded else ""
-        return (f"{rip}{rec.device} {rec.direction}{rec.width} {rec.offset:#06x} "
-                f"{rec.register:<12} {arrow} {rec.value:#0{digits + 2}x}{dec}")
+    if type(rec) is MmioAccess:
+        head = "" if rec.time is None else "%9.6f " % rec.time  # noqa: UP031 - hot path
+        if rec.rip is not None:
+            head += "0x%08x " % rec.rip  # noqa: UP031
+        line = "%s%s %s%d 0x%04x %-12s %s " % (  # noqa: UP031
+            head, rec.device, rec.direction, rec.width, rec.offset, rec.register,
+            "->" if rec.direction == "R" else "<-") + _VALUE[rec.width] % rec.value
+        if rec.decoded:
+            line += "  [" + rec.decoded + "]"
+        if rec.changed:
+            line += "  changed: " + rec.changed
+        return line
     if isinstance(rec, TpmCommand):
         from vmsim.tpm.commands import describe_command, describe_response
 
@@ -127,6 +158,10 @@ def render_text(rec: object) -> str:
                 f"{describe_response(rec.response)} {_hex(rec.response)}{note}")
     if isinstance(rec, BackendEvent):
         return f"{rec.device} BACKEND {rec.kind}: {rec.detail}"
+    if isinstance(rec, StateChange):
+        return f"{rec.device} STATE {rec.what}"
+    if isinstance(rec, StopRecord):
+        return f"STOP {rec.reason}: {rec.summary} (exit status {rec.status})"
     if isinstance(rec, ProtocolWarning):
         return (f"{rec.device} WARNING {rec.kind}: {rec.direction}{rec.width} "
                 f"{rec.offset:#06x} {rec.register} value {rec.value:#x} ({rec.rule})")
@@ -136,7 +171,8 @@ def render_text(rec: object) -> str:
 def to_dict(rec: object) -> dict[str, Any]:
     """A record as the JSON object jsonl traces hold (bytes as hex)."""
     kind = {MmioAccess: "mmio", TpmCommand: "tpm", ProtocolWarning: "warning",
-            BackendEvent: "backend"}.get(type(rec), "other")
+            BackendEvent: "backend", StateChange: "state", StopRecord: "stop"}.get(
+        type(rec), "other")
     data: dict[str, Any] = {"type": kind}
     for f in fields(rec):  # type: ignore[arg-type]
         v = getattr(rec, f.name)
@@ -151,7 +187,8 @@ def render_jsonl(rec: object) -> str:
         return (f'{{"type":"mmio","device":"{rec.device}","direction":"{rec.direction}",'
                 f'"offset":{rec.offset},"width":{rec.width},"value":{rec.value},'
                 f'"register":"{rec.register}","decoded":{json.dumps(rec.decoded)},'
-                f'"rip":{rip}}}')
+                f'"rip":{rip},"time":{"null" if rec.time is None else f"{rec.time:.6f}"},'
+                f'"changed":{json.dumps(rec.changed)}}}')
     return json.dumps(to_dict(rec), separators=(",", ":"))
 
 

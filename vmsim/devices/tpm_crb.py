@@ -282,6 +282,7 @@ class TpmCrb:
         if value & 0x4 and self.profile.seize and (self.active is None or loc > self.active):
             if self.active is not None:
                 self.been_seized[self.active] = True
+                self.recorder.state(self.name, f"locality {self.active} seized by {loc}")
             self._grant(loc)
         if value & 0x1:  # requestAccess
             if self.active is None:
@@ -292,12 +293,14 @@ class TpmCrb:
             self.pending.discard(loc)
             if self.active == loc:
                 self.active = None
+                self.recorder.state(self.name, f"locality {loc} relinquished")
                 if self.pending:
                     self._grant(max(self.pending))
         if value & 0x8 and loc in (3, 4):  # resetEstablishmentBit: only localities 3, 4
             self.backend.reset_established(loc)
 
     def _grant(self, loc: int) -> None:
+        self.recorder.state(self.name, f"locality {loc} granted")
         self.active = loc
         self.pending.discard(loc)
         self.been_seized[loc] = False
@@ -310,8 +313,12 @@ class TpmCrb:
                        "W", value, "undefined in the PTP; ignored")
             return
         if value & 0x1:
+            if self.idle:
+                self.recorder.state(self.name, "ready (cmdReady: tpmIdle cleared)")
             self.idle = False
         elif value & 0x2:
+            if not self.idle:
+                self.recorder.state(self.name, "idle (goIdle: tpmIdle set)")
             self.idle = True
 
     def _write_ctrl_cancel(self, loc: int, value: int) -> None:
@@ -337,6 +344,7 @@ class TpmCrb:
                        "START without cmdReady (tpmIdle=1); executed as peers do")
         command, note = self._command_bytes()
         self.started = True
+        self.recorder.state(self.name, f"command started (START, locality {loc})")
         if command is None:
             self.engine.start(bytes(self.buffer[:HEADER_SIZE]), loc, note,
                               local_rc=TPM_RC_COMMAND_SIZE)
@@ -358,6 +366,8 @@ class TpmCrb:
         self.tpm_sts = self.tpm_sts or done.fatal
         self.bytes_written = 0
         self.started = False
+        self.recorder.state(self.name, "command complete (START cleared)"
+                            + (", tpmSts set" if done.fatal else ""))
 
     def _command_bytes(self) -> tuple[bytes | None, str]:
         """The octets the TPM receives, per the profile's command_length rule.

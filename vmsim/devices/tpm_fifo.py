@@ -112,6 +112,18 @@ class TpmFifo:
         }
         self.reset()
 
+    @property
+    def state(self) -> FifoState:
+        return self._state
+
+    @state.setter
+    def state(self, new: FifoState) -> None:
+        """Every transition of the command state machine is a trace event."""
+        old = getattr(self, "_state", None)
+        self._state = new
+        if old is not None and old is not new:
+            self.recorder.state(self.name, f"{old.value} -> {new.value}")
+
     def reset(self) -> None:
         self.active: int | None = None
         self.requesting: set[int] = set()
@@ -310,6 +322,7 @@ class TpmFifo:
                 self.requesting.add(loc)
         if value & 0x20 and self.active == loc:  # activeLocality: write 1 = relinquish
             self.active = None
+            self.recorder.state(self.name, f"locality {loc} released")
             self.requesting.discard(loc)
             if self.profile.fifo_idle_on_release:
                 self._idle()
@@ -318,7 +331,9 @@ class TpmFifo:
 
     def _grant(self, loc: int) -> None:
         if self.active is not None and self.active != loc:
+            self.recorder.state(self.name, f"locality {self.active} seized by {loc}")
             self._idle()
+        self.recorder.state(self.name, f"locality {loc} active")
         self.active = loc
         self.requesting.discard(loc)
 

@@ -92,18 +92,35 @@ _FMT1 = {
 }
 
 
+# Handles in each command's handle area (TPM 2.0 part 3), for the trace.
+HANDLE_COUNT = {
+    0x11F: 2, 0x12A: 1, 0x131: 1, 0x137: 2, 0x13D: 1, 0x14E: 2, 0x153: 1, 0x157: 1,
+    0x15D: 1, 0x165: 0, 0x169: 1, 0x173: 1, 0x176: 2, 0x182: 1,
+}
+
+
 def describe_command(data: bytes) -> str:
+    """'PCR_Extend size=65 handles=0x00000010': name, size, and the handle area."""
     try:
         h = Header.unpack(data)
     except ValueError:
         return f"(short command, {len(data)} bytes)"
     name = COMMAND_CODES.get(h.code, f"cc {h.code:#x}")
-    return f"{name} size={h.size}"
+    text = f"{name} size={h.size}"
+    n = HANDLE_COUNT.get(h.code, 0)
+    if n and len(data) >= HEADER_SIZE + 4 * n:
+        handles = [int.from_bytes(data[HEADER_SIZE + 4 * i:HEADER_SIZE + 4 * i + 4], "big")
+                   for i in range(n)]
+        text += " handles=" + ",".join(f"{x:#010x}" for x in handles)
+    return text
 
 
 def describe_response(data: bytes) -> str:
+    """'rc=0x142 TPM_RC_COMMAND_SIZE size=10 (commandSize does not match ...)'."""
     try:
         h = Header.unpack(data)
     except ValueError:
         return f"(short response, {len(data)} bytes)"
-    return f"rc={h.code:#x} {rc_name(h.code)} size={h.size}"
+    meaning = RESPONSE_CODES.get(h.code)
+    tail = f" ({meaning[1]})" if meaning and h.code else ""
+    return f"rc={h.code:#x} {rc_name(h.code)} size={h.size}{tail}"
