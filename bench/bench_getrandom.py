@@ -345,6 +345,7 @@ def print_table(fig: dict[str, Any], series: list[Series], args: argparse.Namesp
     print()
     vm = fig["vmsim_per_command_s"]
     print(f"vmsim / raw (one CPU)      = {fig['ratio_vmsim_raw']:.2f}x")
+    print(f"vmsim / raw (any CPU)      = {vm / fig['raw_any_cpu_per_command_s']:.2f}x")
     if fig.get("qemu_per_command_s") is not None:
         print(f"vmsim / QEMU (its best)    = {fig['ratio_vmsim_qemu']:.2f}x")
     print(f"whole run (start to exit, median of n={s} runs): vmsim {fig['vmsim_whole_run_s']:.3f} s"
@@ -354,8 +355,13 @@ def print_table(fig: dict[str, Any], series: list[Series], args: argparse.Namesp
               f"differencing): {fig['vmsim_in_run_per_command_s'] * 1e6:.1f} us")
     print()
     print("targets:")
-    print(f"  vmsim per command <= {TARGET_RAW_RATIO:g}x raw   {vm * 1e6:8.1f} us vs "
-          f"{TARGET_RAW_RATIO * raw * 1e6:8.1f} us   {verdict(fig['target_raw_ok'])}")
+    raw_any = fig["raw_any_cpu_per_command_s"]
+    print(f"  vmsim per command <= {TARGET_RAW_RATIO:g}x raw, raw on one CPU (like for like)"
+          f"   {vm * 1e6:8.1f} us vs {TARGET_RAW_RATIO * raw * 1e6:8.1f} us   "
+          f"{verdict(fig['target_raw_ok'])}")
+    print(f"  vmsim per command <= {TARGET_RAW_RATIO:g}x raw, raw on any CPU (the reference's "
+          f"~70 us)   {vm * 1e6:8.1f} us vs {TARGET_RAW_RATIO * raw_any * 1e6:8.1f} us   "
+          f"{verdict(vm <= TARGET_RAW_RATIO * raw_any)}")
     if fig.get("qemu_per_command_s") is not None:
         print(f"  vmsim per command < QEMU     {vm * 1e6:8.1f} us vs "
               f"{fig['qemu_per_command_s'] * 1e6:8.1f} us   {verdict(fig['target_qemu_ok'])}")
