@@ -14,6 +14,7 @@
 #include "runtime/acpi.h"
 #include "runtime/crb.h"
 #include "runtime/tpm2.h"
+#include "runtime/tpm_attach.h"
 
 #define TAG "bench-getrandom: "
 #define RANDOM_BYTES 32
@@ -46,7 +47,6 @@ static int transport_error(const char *what, int err)
 
 int guest_main(const char *cmdline)
 {
-	const struct acpi_tpm2 *t;
 	uintptr_t base;
 	struct tpm2_rsp r;
 	u32 n = 100, i, len, rsp_len, got;
@@ -57,20 +57,9 @@ int guest_main(const char *cmdline)
 		printf(TAG "bad n= in command line \"%s\"\n", cmdline);
 		return 3;
 	}
-	t = (const struct acpi_tpm2 *)acpi_find_table("TPM2");
-	if (!t || t->hdr.length < sizeof(*t)) {
-		printf(TAG "no TPM2 table\n");
-		return 2;
-	}
-	if (t->start_method != ACPI_TPM2_START_CRB) {
-		printf(TAG "TPM2 start method %u is not CRB\n", t->start_method);
-		return 2;
-	}
-	if (t->control_area < 0x40 || t->control_area >= 0x100000000ull) {
-		printf(TAG "ERROR TPM2 control area 0x%016llx unusable\n", t->control_area);
-		return 3;
-	}
-	base = (uintptr_t)(t->control_area - 0x40);
+	err = tpm_find_tpm2(TAG, ACPI_TPM2_START_CRB, &base);
+	if (err)
+		return err;
 
 	crb_init(&crb, base);
 	err = crb_request_locality(&crb);

@@ -576,13 +576,7 @@ static int transport_error(const char *step, int err)
 
 int guest_main(const char *cmdline)
 {
-	const struct tpmcmd tc = {
-		.tag = TAG,
-		.transmit = transmit,
-		.transport_error = transport_error,
-		.cmd = cmd_buf, .cmd_cap = sizeof(cmd_buf),
-		.rsp = rsp_buf, .rsp_cap = sizeof(rsp_buf),
-	};
+	const struct tpmcmd tc = TPMCMD_INIT(TAG, transmit, transport_error, cmd_buf, rsp_buf);
 	const struct acpi_tpm2 *t;
 	struct acpi_dev dev;
 	int st;

@@ -25,6 +25,8 @@
 #include "runtime/crb.h"
 #include "runtime/tpm2.h"
 #include "runtime/time.h"
+#include "runtime/tpm_attach.h"
+#include "runtime/tpmcmd.h"
 
 #define TAG "crb-script: "
 
@@ -46,14 +48,6 @@
 #define LOOP_MAX       1000000u
 #define CANCEL_MS_DEFAULT 200u
 #define OP_MAX_LEN     24
-
-/* SHA-256("vmsim") (5 ASCII bytes), the digest extended into PCR 16. */
-static const u8 vmsim_digest[TPM_SHA256_SIZE] = {
-	0xaa, 0xc3, 0x14, 0x70, 0xdf, 0x8f, 0xc5, 0xa6,
-	0x2f, 0xee, 0xc8, 0x2b, 0x81, 0x52, 0x42, 0xa1,
-	0x5b, 0x51, 0x94, 0x77, 0x95, 0x1b, 0x6a, 0x20,
-	0x68, 0xec, 0x18, 0x3a, 0xa6, 0x18, 0xbd, 0x36,
-};
 
 static const char nv_data[NV_SIZE] = {
 	'v', 'm', 's', 'i', 'm', '-', 'n', 'v', '-', 't', 'e', 's', 't', '-', '0', '1',
@@ -203,28 +197,10 @@ static int check_cmdline(const char *cmdline, const char **ops, size_t *ops_len)
 
 /* ---------------- reporting ---------------- */
 
-static const char *reg_name(u32 off)
-{
-	switch (off) {
-	case CRB_LOC_STATE: return "LOC_STATE";
-	case CRB_LOC_STS: return "LOC_STS";
-	case CRB_CTRL_REQ: return "CTRL_REQ";
-	case CRB_CTRL_STS: return "CTRL_STS";
-	case CRB_CTRL_CANCEL: return "CTRL_CANCEL";
-	case CRB_CTRL_START: return "CTRL_START";
-	case CRB_CMD_SIZE: return "CMD_SIZE";
-	case CRB_CMD_LADDR: return "CMD_LADDR";
-	case CRB_CMD_HADDR: return "CMD_HADDR";
-	case CRB_RSP_SIZE: return "RSP_SIZE";
-	case CRB_RSP_ADDR: return "RSP_ADDR";
-	}
-	return NULL;
-}
-
 /* "(what; REGISTER 0x........)" for the last CRB error */
 static void print_crb_detail(int err)
 {
-	const char *reg = reg_name(crb.err_reg);
+	const char *reg = crb_reg_name(crb.err_reg);
 
 	if (reg)
 		printf("(%s; %s 0x%08x)", crb_strerror(err), reg, crb.err_val);
@@ -477,7 +453,7 @@ static int run_op(enum op_kind kind, u32 count)
 		break;
 	case OP_PCR_EXTEND:
 		op_simple(tpm2_build_pcr_extend_sha256(cmd_buf, sizeof(cmd_buf), TEST_PCR,
-						       vmsim_digest), &transport);
+						       tpmcmd_vmsim_digest), &transport);
 		break;
 	case OP_PCR_RESET:
 		op_simple(tpm2_build_pcr_reset(cmd_buf, sizeof(cmd_buf), TEST_PCR), &transport);
@@ -529,55 +505,8 @@ static int attach_error(const char *step, int err)
 	return EXIT_TRANSPORT;
 }
 
-/* crb_map_io() as crb-linux: locality, cmd_ready, buffer registers, go_idle,
- * relinquish; the same reg lines. */
-static int attach(uintptr_t base)
-{
-	u32 loc_sts, ctrl_sts;
-	int err, err2;
-
-	crb_init(&crb, base);
-	tpm_base = base;
-	err = crb_request_locality(&crb);
-	if (err)
-		return attach_error("request locality", err);
-	err = crb_cmd_ready(&crb);
-	if (err) {
-		attach_error("cmd_ready", err);
-		(void)crb_relinquish(&crb);
-		return EXIT_TRANSPORT;
-	}
-	loc_sts = crb_read32(&crb, CRB_LOC_STS);
-	ctrl_sts = crb_read32(&crb, CRB_CTRL_STS);
-	err = crb_setup_buffers(&crb);
-
-	printf(TAG "reg LOC_STATE 0x%08x\n", crb.loc_state);
-	printf(TAG "reg LOC_STS 0x%08x\n", loc_sts);
-	printf(TAG "reg CTRL_STS 0x%08x\n", ctrl_sts);
-	printf(TAG "reg CMD_HADDR 0x%08x\n", crb.cmd_haddr);
-	printf(TAG "reg CMD_LADDR 0x%08x\n", crb.cmd_laddr);
-	printf(TAG "reg CMD_SIZE 0x%08x\n", crb.cmd_size);
-	printf(TAG "reg RSP_ADDR 0x%016llx\n", crb.rsp_addr);
-	printf(TAG "reg RSP_SIZE 0x%08x\n", crb.rsp_size);
-
-	if (err) {
-		attach_error("buffer setup", err);
-		(void)crb_go_idle(&crb);
-		(void)crb_relinquish(&crb);
-		return EXIT_TRANSPORT;
-	}
-	err = crb_go_idle(&crb);
-	err2 = crb_relinquish(&crb);
-	if (err)
-		return attach_error("go_idle", err);
-	if (err2)
-		return attach_error("relinquish", err2);
-	return 0;
-}
-
 int guest_main(const char *cmdline)
 {
-	const struct acpi_tpm2 *t;
 	const char *ops, *w;
 	size_t ops_len, pos = 0, n;
 	enum op_kind kind;
@@ -588,20 +517,11 @@ int guest_main(const char *cmdline)
 	if (st)
 		return st;
 
-	t = (const struct acpi_tpm2 *)acpi_find_table("TPM2");
-	if (!t || t->hdr.length < sizeof(*t)) {
-		printf(TAG "no TPM2 table\n");
-		return EXIT_NO_TPM;
-	}
-	if (t->start_method != ACPI_TPM2_START_CRB) {
-		printf(TAG "TPM2 start method %u is not CRB\n", t->start_method);
-		return EXIT_NO_TPM;
-	}
-	if (t->control_area < 0x40 || t->control_area >= 0x100000000ull) {
-		printf(TAG "ERROR TPM2 control area 0x%016llx unusable\n", t->control_area);
-		return EXIT_TRANSPORT;
-	}
-	st = attach((uintptr_t)(t->control_area - 0x40));
+	st = tpm_find_tpm2(TAG, ACPI_TPM2_START_CRB, &tpm_base);
+	if (st)
+		return st;
+	/* crb_map_io() as crb-linux: the same reg lines */
+	st = crb_map_io(&crb, tpm_base, TAG, attach_error);
 	if (st)
 		return st;
 

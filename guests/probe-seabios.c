@@ -68,42 +68,14 @@ static int transport_error(const char *step, int err)
 
 int guest_main(const char *cmdline)
 {
-	const struct tpmcmd tc = {
-		.tag = TAG,
-		.transmit = transmit,
-		.transport_error = transport_error,
-		.cmd = cmd_buf, .cmd_cap = sizeof(cmd_buf),
-		.rsp = rsp_buf, .rsp_cap = sizeof(rsp_buf),
-	};
-	int st, version;
+	const struct tpmcmd tc = TPMCMD_INIT(TAG, transmit, transport_error, cmd_buf, rsp_buf);
+	int st;
 
 	(void)cmdline;
 	sb_tag = TAG;
-	if (sb_acpi_log_area()) {
-		printf(TAG "no ACPI TPM2/TCPA table with a log area: SeaBIOS leaves the TPM alone\n");
-		return EXIT_NO_TPM;
-	}
-
-	/* tpmhw_probe() */
-	if (sb_tis_probe()) {
-		sb_use(SB_DRV_TIS);
-		printf(TAG "TIS found\n");
-		sb_tis_init();
-		version = sb_tis_tpm_version();
-	} else if (sb_crb_probe()) {
-		sb_use(SB_DRV_CRB);
-		printf(TAG "CRB found\n");
-		if (sb_crb_init())
-			return EXIT_TRANSPORT;
-		version = 2;
-	} else {
-		printf(TAG "no TPM found\n");
-		return EXIT_NO_TPM;
-	}
-	if (version != 2) {
-		printf(TAG "TPM 1.2: SeaBIOS would use its TPM 1.2 code, not handled here\n");
-		return EXIT_NO_TPM;
-	}
+	st = sb_setup("TPM 1.2: SeaBIOS would use its TPM 1.2 code, not handled here");
+	if (st)
+		return st;
 
 	st = tpmcmd_startup(&tc);
 	if (!st)

@@ -167,14 +167,15 @@ static int expired(u64 start, u32 ms)
 	return time_ticks() - start >= time_ms_to_ticks(ms);
 }
 
-/* PtpCrbWaitRegisterBits: 0 when (v & set) == set and (v & clear) == 0 */
-static int crb_wait(u32 off, u32 set, u32 clear, u32 ms, u32 *last)
+/* PtpCrbWaitRegisterBits (width 4) and TisPcWaitRegisterBits (width 1):
+ * 0 when (v & set) == set and (v & clear) == 0 */
+static int wait_bits(u32 off, u32 width, u32 set, u32 clear, u32 ms, u32 *last)
 {
 	u64 start = time_ticks();
 	u32 v;
 
 	for (;;) {
-		v = rd4(off);
+		v = width == 1 ? rd1(off) : rd4(off);
 		if ((v & set) == set && (v & clear) == 0) {
 			*last = v;
 			return 0;
@@ -187,24 +188,14 @@ static int crb_wait(u32 off, u32 set, u32 clear, u32 ms, u32 *last)
 	return -1;
 }
 
-/* TisPcWaitRegisterBits: the same with 1-byte reads */
+static int crb_wait(u32 off, u32 set, u32 clear, u32 ms, u32 *last)
+{
+	return wait_bits(off, 4, set, clear, ms, last);
+}
+
 static int tis_wait(u32 off, u8 set, u8 clear, u32 ms, u32 *last)
 {
-	u64 start = time_ticks();
-	u8 v;
-
-	for (;;) {
-		v = rd1(off);
-		if ((v & set) == set && (v & clear) == 0) {
-			*last = v;
-			return 0;
-		}
-		if (expired(start, ms))
-			break;
-		udelay(POLL_US);
-	}
-	*last = v;
-	return -1;
+	return wait_bits(off, 1, set, clear, ms, last);
 }
 
 static int fail(enum efi_err e, const char *what, u32 r, u32 v)
@@ -489,13 +480,7 @@ static int transport_error(const char *step, int err)
 
 int guest_main(const char *cmdline)
 {
-	const struct tpmcmd tc = {
-		.tag = TAG,
-		.transmit = transmit,
-		.transport_error = transport_error,
-		.cmd = cmd_buf, .cmd_cap = sizeof(cmd_buf),
-		.rsp = rsp_buf, .rsp_cap = sizeof(rsp_buf),
-	};
+	const struct tpmcmd tc = TPMCMD_INIT(TAG, transmit, transport_error, cmd_buf, rsp_buf);
 	u32 v;
 	int st;
 

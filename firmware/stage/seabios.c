@@ -218,35 +218,13 @@ static int get_pcr_banks(void)
 
 int guest_main(const char *cmdline)
 {
-	int st, version;
+	int st;
 
 	(void)cmdline;
 	sb_tag = TAG;
-	if (sb_acpi_log_area()) {
-		printf(TAG "no ACPI TPM2/TCPA table with a log area: SeaBIOS leaves the TPM alone\n");
-		return EXIT_NO_TPM;
-	}
-
-	/* tpmhw_probe() */
-	if (sb_tis_probe()) {
-		sb_use(SB_DRV_TIS);
-		printf(TAG "TIS found\n");
-		sb_tis_init();
-		version = sb_tis_tpm_version();
-	} else if (sb_crb_probe()) {
-		sb_use(SB_DRV_CRB);
-		printf(TAG "CRB found\n");
-		if (sb_crb_init())
-			return EXIT_TRANSPORT;
-		version = 2;
-	} else {
-		printf(TAG "no TPM found\n");
-		return EXIT_NO_TPM;
-	}
-	if (version != 2) {
-		printf(TAG "TPM 1.2: not handled by this stage\n");
-		return EXIT_NO_TPM;
-	}
+	st = sb_setup("TPM 1.2: not handled by this stage");
+	if (st)
+		return st;
 
 	/* tpm20_startup() (sb_use() chose the timeouts of the driver found) */
 	st = startup();

@@ -46,6 +46,24 @@ void crb_write32(const struct crb *c, u32 off, u32 v)
 	mmio_write32(crb_reg(c, off), v);
 }
 
+const char *crb_reg_name(u32 off)
+{
+	switch (off) {
+	case CRB_LOC_STATE: return "LOC_STATE";
+	case CRB_LOC_STS: return "LOC_STS";
+	case CRB_CTRL_REQ: return "CTRL_REQ";
+	case CRB_CTRL_STS: return "CTRL_STS";
+	case CRB_CTRL_CANCEL: return "CTRL_CANCEL";
+	case CRB_CTRL_START: return "CTRL_START";
+	case CRB_CMD_SIZE: return "CMD_SIZE";
+	case CRB_CMD_LADDR: return "CMD_LADDR";
+	case CRB_CMD_HADDR: return "CMD_HADDR";
+	case CRB_RSP_SIZE: return "RSP_SIZE";
+	case CRB_RSP_ADDR: return "RSP_ADDR";
+	}
+	return NULL;
+}
+
 static int fail(struct crb *c, int err, u32 reg, u32 val)
 {
 	c->err_reg = reg;

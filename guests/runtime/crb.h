@@ -106,6 +106,8 @@ struct crb {
 
 void crb_init(struct crb *c, uintptr_t base);
 const char *crb_strerror(int err);
+/* Name of a register an error report points at (err_reg), NULL if none. */
+const char *crb_reg_name(u32 off);
 
 static inline uintptr_t crb_reg(const struct crb *c, u32 off) { return c->base + off; }
 u32 crb_read32(const struct crb *c, u32 off);

@@ -479,3 +479,38 @@ int sb_acpi_log_area(void)
 	}
 	return -1;
 }
+
+/* ---------------- tpm_setup() up to the TPM version ---------------- */
+
+int sb_setup(const char *tpm12_msg)
+{
+	int version;
+
+	if (sb_acpi_log_area()) {
+		printf("%sno ACPI TPM2/TCPA table with a log area: SeaBIOS leaves the TPM alone\n",
+		       tag());
+		return 2;
+	}
+
+	/* tpmhw_probe() */
+	if (sb_tis_probe()) {
+		sb_use(SB_DRV_TIS);
+		printf("%sTIS found\n", tag());
+		sb_tis_init();
+		version = sb_tis_tpm_version();
+	} else if (sb_crb_probe()) {
+		sb_use(SB_DRV_CRB);
+		printf("%sCRB found\n", tag());
+		if (sb_crb_init())
+			return 3;
+		version = 2;
+	} else {
+		printf("%sno TPM found\n", tag());
+		return 2;
+	}
+	if (version != 2) {
+		printf("%s%s\n", tag(), tpm12_msg);
+		return 2;
+	}
+	return 0;
+}

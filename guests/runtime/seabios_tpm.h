@@ -20,6 +20,14 @@
  *   sb_crb_init         R4 0x5C, 0x58, 0x68, 0x64; -1 when the buffers are
  *                       unusable (the stage's safety check)
  *   sb_use              the driver sb_transmit uses, and its timeout table
+ *   sb_setup            tpm_setup() up to the TPM version: sb_acpi_log_area (none:
+ *                       "no ACPI TPM2/TCPA table with a log area: SeaBIOS leaves
+ *                       the TPM alone", 2), then tpmhw_probe(): sb_tis_probe ->
+ *                       sb_use(TIS), "TIS found", sb_tis_init, sb_tis_tpm_version;
+ *                       else sb_crb_probe -> sb_use(CRB), "CRB found", sb_crb_init
+ *                       (failed: 3), version 2; else "no TPM found", 2.  A TPM
+ *                       1.2 prints tpm12_msg and returns 2.  0: a TPM 2.0, its
+ *                       driver selected
  *   sb_transmit         tpmhw_transmit: activate, senddata, (TIS: waitdatavalid),
  *                       waitrespready, readresp, ready.  *rsp_len: buffer size
  *                       in, bytes read out.  0, or -1 with *what naming the step
@@ -48,6 +56,8 @@ int sb_crb_init(void);
 
 void sb_use(enum sb_driver d);
 enum sb_driver sb_driver(void);
+
+int sb_setup(const char *tpm12_msg);
 
 int sb_transmit(const u8 *cmd, u8 *rsp, u32 *rsp_len, enum sb_duration d, const char **what);
 

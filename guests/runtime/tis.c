@@ -53,6 +53,15 @@ const char *tis_strerror(int err)
 	return "unknown TIS error";
 }
 
+const char *tis_reg_name(u32 off)
+{
+	switch (off) {
+	case TIS_ACCESS: return "ACCESS";
+	case TIS_STS: return "STS";
+	}
+	return NULL;
+}
+
 /* ---------------- register access ---------------- */
 
 u8 tis_read8(const struct tis *t, u32 off)

@@ -133,6 +133,8 @@ struct tis {
 /* base, NetBSD-style defaults: sts_width 1, poll_us 0, the TIS_DEFAULT_* limits. */
 void tis_init(struct tis *t, uintptr_t base);
 const char *tis_strerror(int err);
+/* "ACCESS" or "STS" for an error report's err_reg, else NULL. */
+const char *tis_reg_name(u32 off);
 
 /* single width-exact register accesses */
 u8 tis_read8(const struct tis *t, u32 off);
