@@ -94,4 +94,9 @@ int tpmcmd_pcr_read_check(const struct tpmcmd *t, u32 pcr);
 /* The six commands of crb-linux/tis-linux (see above). */
 int tpmcmd_linux_set(const struct tpmcmd *t);
 
+/* The short set the firmware-style guests end with: Startup (TPM_RC_INITIALIZE
+ * accepted), GetRandom(16), then "<tag>PASS". Returns 0, or the first failure's
+ * exit status. */
+int tpmcmd_startup_random_pass(const struct tpmcmd *t);
+
 #endif
