@@ -97,6 +97,15 @@ def _parser() -> argparse.ArgumentParser:
     dg.add_argument("trace", metavar="TRACE.jsonl")
     dg.add_argument("-o", dest="output", metavar="OUT.html", help="default: TRACE.html")
 
+    tc = sub.add_parser("tcti", help="serve tpm2-tools through a device model (tpm2-tss cmd "
+                        "TCTI: -T \"cmd:vmsim tcti -l tpm,swtpm,SOCK\")")
+    tc.add_argument("-l", dest="lpc", action="append", default=[], metavar="tpm,swtpm,PATH",
+                    required=True)
+    tc.add_argument("-o", dest="options", action="append", default=[], metavar="KEY=VALUE",
+                    help="tpm.intf=crb|tis, tpm.profile=NAME")
+    tc.add_argument("--profile", default=None)
+    tc.add_argument("--trace", metavar="FILE", help="the annotated trace of every access")
+
     sub.add_parser("guests", help="list built guests")
     sub.add_parser("firmware", help="list firmware profiles")
     pr = sub.add_parser("profiles", help="list device profiles, or show one")
@@ -144,6 +153,31 @@ def _cmd_run(args: argparse.Namespace) -> int:
     result = run_guest(cfg)
     print_stop(result.stop)
     return result.stop.status
+
+
+def _cmd_tcti(args: argparse.Namespace) -> int:
+    from vmsim.profiles import get_profile
+    from vmsim.run import RunConfig
+    from vmsim.tcti import serve
+    from vmsim.tpm.swtpm import SwtpmBackend
+
+    cfg = RunConfig(guest="-")
+    _apply_tpm_options(cfg, args.lpc, args.options, args.profile)
+    assert cfg.tpm_path is not None
+    backend = SwtpmBackend(cfg.tpm_path, cfg.tpm_ctrl)
+    trace = None
+    try:
+        if args.trace:
+            try:
+                trace = open(args.trace, "a")  # noqa: SIM115 - closed below
+            except OSError as e:
+                raise VmsimError(f"--trace {args.trace}: {e.strerror}") from None
+        return serve(backend, interface=cfg.interface, profile=get_profile(cfg.profile),
+                     trace=trace)
+    finally:
+        backend.close()
+        if trace is not None:
+            trace.close()
 
 
 def _cmd_diagram(args: argparse.Namespace) -> int:
@@ -252,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_script(args)
         if args.command == "diagram":
             return _cmd_diagram(args)
+        if args.command == "tcti":
+            return _cmd_tcti(args)
         return _cmd_list(args.command, getattr(args, "name", None))
     except VmsimError as e:
         print(f"vmsim: error: {e}", file=sys.stderr)

@@ -40,7 +40,7 @@ from vmsim.tpm.commands import HEADER_SIZE, RESPONSE_CODES, rc_name
 from vmsim.tpm.swtpm import SpawnedSwtpm
 from vmsim.trace import BackendEvent, MmioAccess, Recorder, TpmCommand, text_sink
 
-__all__ = ["EXIT_FAILED", "POLL_LIMIT", "PROMPT", "run_script"]
+__all__ = ["EXIT_FAILED", "POLL_LIMIT", "PROMPT", "ScriptError", "Session", "run_script"]
 
 EXIT_FAILED = 1
 POLL_LIMIT = 10000
@@ -296,7 +296,7 @@ class _Parser:
 
 
 class _Command:
-    def run(self, s: _Session) -> None:
+    def run(self, s: Session) -> None:
         raise NotImplementedError
 
 
@@ -305,7 +305,7 @@ class _Read(_Command):
     target: Target
     width: int
 
-    def run(self, s: _Session) -> None:
+    def run(self, s: Session) -> None:
         offset = self.target.device_offset(s.locality)
         value = s.read(offset, self.width)
         if self.width == 8:  # the two halves, put together and named as one register
@@ -321,7 +321,7 @@ class _Write(_Command):
     width: int
     value: int
 
-    def run(self, s: _Session) -> None:
+    def run(self, s: Session) -> None:
         s.write(self.target.device_offset(s.locality), self.width, self.value)
 
 
@@ -329,7 +329,7 @@ class _Write(_Command):
 class _Send(_Command):
     command: bytes
 
-    def run(self, s: _Session) -> None:
+    def run(self, s: Session) -> None:
         response = s.send(self.command)
         rc = int.from_bytes(response[6:10], "big") if len(response) >= HEADER_SIZE else None
         s.last_rc = rc
@@ -346,7 +346,7 @@ class _Check(_Command):
     poll: bool
     masked: bool
 
-    def run(self, s: _Session) -> None:
+    def run(self, s: Session) -> None:
         offset = self.target.device_offset(s.locality)
         digits = 2 * self.width + 2
         what = "poll" if self.poll else "expect"
@@ -366,7 +366,7 @@ class _Check(_Command):
 class _ExpectRc(_Command):
     want: int
 
-    def run(self, s: _Session) -> None:
+    def run(self, s: Session) -> None:
         if s.last_rc is None:
             raise _failed("expect-rc: no TPM response yet (send a command first)")
         if s.last_rc != self.want:
@@ -379,7 +379,7 @@ class _ExpectRc(_Command):
 class _Locality(_Command):
     locality: int
 
-    def run(self, s: _Session) -> None:
+    def run(self, s: Session) -> None:
         s.locality = self.locality
 
 
@@ -387,14 +387,14 @@ class _Locality(_Command):
 class _Echo(_Command):
     text: str
 
-    def run(self, s: _Session) -> None:
+    def run(self, s: Session) -> None:
         s.say(self.text)
 
 
 # -- the device session -------------------------------------------------------------------
 
 
-class _Session:
+class Session:
     """One device model, its trace, and the script's state (locality, last response)."""
 
     def __init__(self, interface: str, profile: Profile, backend: TpmBackend,
@@ -635,7 +635,7 @@ def run_script(lines: Iterable[str], *, source: str, interface: str = "crb",
                 power_on(_BUFFER_SIZES[interface])  # a script starts on a reset platform
             except BackendLost as e:
                 raise VmsimError(f"swtpm control channel: {e}") from None
-        session = _Session(interface, profile, backend, out, flush)
+        session = Session(interface, profile, backend, out, flush)
         if interactive:
             steps: Iterable[tuple[int, _Command | str]] = enumerate(
                 _lines_with_prompt(lines, out), 1)
