@@ -83,7 +83,9 @@ class Profile:
             v = getattr(self, f.name)
             if isinstance(v, frozenset):
                 v = ", ".join(sorted(v)) or "(none)"
-            elif isinstance(v, int) and not isinstance(v, bool):
+            elif v is None:
+                v = "(every register the map makes writable)"
+            elif isinstance(v, int) and not isinstance(v, bool) and v > 0xFF:
                 v = f"{v:#x}"
             out.append((f.name, str(v)))
         return out
