@@ -2,10 +2,10 @@
 
 The binding's Uc.mmio_map puts two Python frames (an adapter and an exception guard)
 between libunicorn and the device; on a TPM command's ~20 register accesses that is a
-measurable share of vmsim's per-command cost (bench/README.md). This registers plain
-ctypes callbacks instead, keeping the guard's contract: an exception raised by a device
-is kept, the CPU is stopped, and the caller re-raises it after emu_start. If the binding
-ever changes shape, the public mmio_map is used.
+measurable share of vmsim's per-command cost (bench/README.md). This registers the bus's
+own callbacks as ctypes callbacks instead; they keep the guard's contract themselves (an
+exception is kept, the CPU stopped, the machine re-raises it after emu_start). If the
+binding ever changes shape, the public mmio_map is used (same callback signatures).
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ try:
 except ImportError:  # pragma: no cover - other binding layouts
     uclib = None
 
-ReadFn = Callable[[int, int], int]
-WriteFn = Callable[[int, int, int], None]
+ReadFn = Callable[[object, int, int, object], int]
+WriteFn = Callable[[object, int, int, int, object], None]
 
 
 class MmioMapper:
@@ -37,33 +37,21 @@ class MmioMapper:
         self.error: BaseException | None = None
         self._keep: list[object] = []
 
-    def _guard(self, exc: BaseException) -> None:
+    def guard(self, exc: BaseException) -> None:
+        """Keep the first exception a callback could not handle and stop the CPU; the
+        machine re-raises it after emu_start (what the binding's own guard does)."""
         if self.error is None:
             self.error = exc
         self.uc.emu_stop()
 
     def map(self, base: int, size: int, read: ReadFn, write: WriteFn) -> None:
+        """``read(handle, offset, size, ud)`` / ``write(handle, offset, size, value, ud)``
+        are called by libunicorn itself, so they must not raise: catch and ``guard``."""
         handle = getattr(self.uc, "_uch", None)
         if uclib is None or handle is None:
-            self.uc.mmio_map(base, size, lambda _uc, o, s, _ud: read(o, s), None,
-                             lambda _uc, o, s, v, _ud: write(o, s, v), None)
+            self.uc.mmio_map(base, size, read, None, write, None)
             return
-        guard = self._guard
-
-        def c_read(_h: object, offset: int, size: int, _ud: object) -> int:
-            try:
-                return read(offset, size)
-            except BaseException as e:
-                guard(e)
-                return 0
-
-        def c_write(_h: object, offset: int, size: int, value: int, _ud: object) -> None:
-            try:
-                write(offset, size, value)
-            except BaseException as e:
-                guard(e)
-
-        r, w = MMIO_READ_CFUNC(c_read), MMIO_WRITE_CFUNC(c_write)
+        r, w = MMIO_READ_CFUNC(read), MMIO_WRITE_CFUNC(write)
         self._keep += [r, w]
         status = uclib.uc_mmio_map(handle, base, size, r, ctypes.c_void_p(0), w,
                                    ctypes.c_void_p(0))

@@ -76,32 +76,39 @@ class Bus:
         remember = rec.recent.append
         dev_read, dev_write = device.read, device.write
 
-        # The two callbacks are the hottest code in vmsim: keep them flat.
-        def read_cb(offset: int, size: int) -> int:
+        guard = self.mmio.guard
+
+        # The two callbacks are the hottest code in vmsim, called by libunicorn itself:
+        # flat, and nothing may escape them (guard keeps an unexpected exception).
+        def read_cb(_h: object, offset: int, size: int, _ud: object) -> int:
             if self.stopped:
                 return 0
             try:
                 value = dev_read(offset, size)
+                rec.mmio_accesses += 1
+                remember((name, "R", offset, size, value))
+                if self.trace is not None:
+                    self._trace(device, "R", offset, size, value)
+                return value
             except MachineStop as s:
                 self._stop(s.stop)
-                return 0
-            rec.mmio_accesses += 1
-            remember((name, "R", offset, size, value))
-            if self.trace is not None:
-                self._trace(device, "R", offset, size, value)
-            return value
+            except BaseException as e:
+                guard(e)
+            return 0
 
-        def write_cb(offset: int, size: int, value: int) -> None:
+        def write_cb(_h: object, offset: int, size: int, value: int, _ud: object) -> None:
             if self.stopped:
                 return
-            rec.mmio_accesses += 1
-            remember((name, "W", offset, size, value))
-            if self.trace is not None:
-                self._trace(device, "W", offset, size, value)
             try:
+                rec.mmio_accesses += 1
+                remember((name, "W", offset, size, value))
+                if self.trace is not None:
+                    self._trace(device, "W", offset, size, value)
                 dev_write(offset, size, value)
             except MachineStop as s:
                 self._stop(s.stop)
+            except BaseException as e:
+                guard(e)
 
         self.mmio.map(base, device.size, read_cb, write_cb)
         # Without a memory hook over the window, RIP read inside an MMIO callback is the
