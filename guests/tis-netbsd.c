@@ -70,6 +70,7 @@
 static struct tis tis;
 static u8 cmd_buf[16];
 static u8 rsp_buf[RSP_CAP];
+static u32 rsp_len;                 /* length of the last response in rsp_buf */
 static int probe_nothing_there;   /* INTF_CAPABILITY read all ones */
 
 static const char *errno_name(int e)
@@ -135,12 +136,28 @@ static int transport_error(const char *step, int err)
 	return EXIT_TRANSPORT;
 }
 
+/* TPM2_GetRandom(RANDOM_BYTES) over the FIFO; 0 with the response in *r, or the
+ * exit status of a transport error. */
+static int get_random(struct tpm2_rsp *r)
+{
+	u32 len = tpm2_build_get_random(cmd_buf, sizeof(cmd_buf), RANDOM_BYTES);
+	int err = tis_transmit(&tis, cmd_buf, len, rsp_buf, sizeof(rsp_buf), &rsp_len);
+
+	if (err)
+		return transport_error("getrandom", err);
+	if (tpm2_rsp_begin(r, rsp_buf, rsp_len) != 0) {
+		printf(TAG "ERROR getrandom: malformed response header\n");
+		return EXIT_TRANSPORT;
+	}
+	return 0;
+}
+
 int guest_main(const char *cmdline)
 {
 	struct tpm2_rsp r;
-	u32 devid, len, rsp_len, got = 0;
+	u32 devid, len, got = 0;
 	u8 rev, rnd[RANDOM_BYTES];
-	int rv, err;
+	int rv, err, st;
 
 	(void)cmdline;
 	tis_init(&tis, ISA_IOMEM);
@@ -178,14 +195,9 @@ int guest_main(const char *cmdline)
 	tis_write_status(&tis, TIS_STS_COMMAND_READY);
 
 	/* ---- entropy callback: TPM2_GetRandom(64) ---- */
-	len = tpm2_build_get_random(cmd_buf, sizeof(cmd_buf), RANDOM_BYTES);
-	err = tis_transmit(&tis, cmd_buf, len, rsp_buf, sizeof(rsp_buf), &rsp_len);
-	if (err)
-		return transport_error("getrandom", err);
-	if (tpm2_rsp_begin(&r, rsp_buf, rsp_len) != 0) {
-		printf(TAG "ERROR getrandom: malformed response header\n");
-		return EXIT_TRANSPORT;
-	}
+	st = get_random(&r);
+	if (st)
+		return st;
 	if (r.rc == TPM_RC_INITIALIZE) {
 		/* NetBSD relies on the firmware's TPM2_Startup. Firmware that did
 		 * not send one (vmsim's plain acpi profile) leaves the TPM
@@ -196,14 +208,9 @@ int guest_main(const char *cmdline)
 		err = tis_transmit(&tis, cmd_buf, len, rsp_buf, sizeof(rsp_buf), &rsp_len);
 		if (err)
 			return transport_error("startup", err);
-		len = tpm2_build_get_random(cmd_buf, sizeof(cmd_buf), RANDOM_BYTES);
-		err = tis_transmit(&tis, cmd_buf, len, rsp_buf, sizeof(rsp_buf), &rsp_len);
-		if (err)
-			return transport_error("getrandom", err);
-		if (tpm2_rsp_begin(&r, rsp_buf, rsp_len) != 0) {
-			printf(TAG "ERROR getrandom: malformed response header\n");
-			return EXIT_TRANSPORT;
-		}
+		st = get_random(&r);
+		if (st)
+			return st;
 	}
 	if (r.rc != TPM_RC_SUCCESS) {
 		printf(TAG "FAIL getrandom rc=0x%03x %s\n", r.rc, tpm2_rc_name(r.rc));

@@ -84,7 +84,6 @@ class Machine:
         self.sp_reg = UC_X86_REG_ESP if image.bits == 32 else UC_X86_REG_RSP
         self.uc.mem_map(0, ram_size)
         self.stop: Stop | None = None
-        self._fault: dict | None = None
         self.bus = Bus(self.uc, recorder, self._on_stop, trace, pc_reg=self.pc_reg)
         self.uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
         self.uc.hook_add(UC_HOOK_MEM_UNMAPPED, self._on_unmapped)
@@ -242,10 +241,9 @@ class Machine:
                      _ud: object) -> bool:
         kind = {UC_MEM_READ_UNMAPPED: "read", UC_MEM_WRITE_UNMAPPED: "write",
                 UC_MEM_FETCH_UNMAPPED: "instruction fetch"}.get(access, "access")
-        self._fault = {"address": address, "size": size, "access": kind}
         self._on_stop(Stop(StopReason.UNMAPPED,
                            f"guest {kind} of {size} bytes at unmapped address {address:#x}",
-                           details=dict(self._fault)))
+                           details={"address": address, "size": size, "access": kind}))
         return False
 
     def _on_invalid(self, uc: Uc, _ud: object) -> bool:
